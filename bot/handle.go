@@ -1,0 +1,238 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Bot is the core. It is safe for concurrent use by many adapters and
+// conversations at once.
+type Bot struct {
+	know    Knowledge
+	topics  map[string]*Topic
+	matcher *matcher
+	triage  *triage
+	rec     Recorder
+	log     *slog.Logger
+	now     func() time.Time
+	// seed keys the session hash. maphash seeds are random per process and cannot
+	// be read back, which is exactly the property the anonymity promise needs.
+	seed maphash.Seed
+}
+
+// Option configures a [Bot].
+type Option func(*Bot)
+
+// WithRecorder sends usage events to r (the default records nothing).
+func WithRecorder(r Recorder) Option { return func(b *Bot) { b.rec = r } }
+
+// WithLogger logs through l (the default discards). The core never logs message
+// text or ids.
+func WithLogger(l *slog.Logger) Option { return func(b *Bot) { b.log = l } }
+
+// WithClock replaces time.Now, for tests of expiry.
+func WithClock(now func() time.Time) Option { return func(b *Bot) { b.now = now } }
+
+// New builds a bot over a knowledge base. It fails if the knowledge base lacks
+// something the core cannot do without (a message key, a triage flow that does
+// not hold together).
+func New(k Knowledge, opts ...Option) (*Bot, error) {
+	b := &Bot{
+		know:   k,
+		topics: make(map[string]*Topic, len(k.Topics)),
+		rec:    NopRecorder{},
+		log:    slog.New(slog.DiscardHandler),
+		now:    time.Now,
+		seed:   maphash.MakeSeed(),
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	for _, key := range MessageKeys {
+		if strings.TrimSpace(k.Messages[key]) == "" {
+			return nil, fmt.Errorf("knowledge base: message %q is missing", key)
+		}
+	}
+	for i := range k.Topics {
+		t := &k.Topics[i]
+		if _, dup := b.topics[t.ID]; dup {
+			return nil, fmt.Errorf("knowledge base: topic %q defined twice", t.ID)
+		}
+		b.topics[t.ID] = t
+	}
+	b.matcher = newMatcher(k.Topics, k.Synonyms)
+	tr, err := newTriage(k.Triage, b)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: triage: %w", err)
+	}
+	b.triage = tr
+	return b, nil
+}
+
+// Topics returns the knowledge base's topics in their loaded order.
+func (b *Bot) Topics() []Topic { return b.know.Topics }
+
+// Handle turns one message into a reply. It never fails: bad input, forged button
+// data and internal errors all get a polite reply. Every typed message is checked
+// for signs of crisis before anything else. One anonymous [Event] goes to the
+// [Recorder] without waiting on it.
+func (b *Bot) Handle(ctx context.Context, m Message) (r Reply) {
+	start := b.now()
+	ev := Event{
+		Time:      start,
+		Platform:  m.Platform,
+		Community: m.Community,
+		Session:   maphash.String(b.seed, m.Platform+"\x00"+m.Community+"\x00"+m.Conversation),
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// An impossible state, but a person is waiting: log without the
+			// message and answer with the fallback.
+			b.log.Error("handler panic", "platform", m.Platform, "panic", fmt.Sprint(p))
+			r = b.fallback()
+			ev.Err = ErrPanic
+		}
+		ev.Kind = r.Kind
+		if r.Kind == KindAnswer {
+			ev.Topic = r.Topic
+		}
+		ev.Latency = b.now().Sub(start)
+		if err := b.rec.Record(ctx, ev); err != nil {
+			b.log.Warn("record usage event", "err", err)
+		}
+	}()
+	if m.Data != "" {
+		return b.handleData(m, &ev)
+	}
+	return b.handleText(m, &ev)
+}
+
+// message returns the fixed reply for key.
+func (b *Bot) message(key string) string { return b.know.Messages[key] }
+
+// handleData answers a pressed button (or a command an adapter mapped to one).
+func (b *Bot) handleData(m Message, ev *Event) Reply {
+	data := m.Data
+	switch {
+	case data == DataStart:
+		return Reply{Kind: KindSmalltalk, Text: b.message("welcome"), Choices: b.menuChoices()}
+	case data == DataHelp:
+		return Reply{Kind: KindSmalltalk, Text: b.message("help"), Choices: b.menuChoices()}
+	case data == DataTopics:
+		return b.topicList()
+	case data == DataAbout:
+		if t, ok := b.topics["privacy"]; ok {
+			return b.answer(t, 1)
+		}
+		return Reply{Kind: KindSmalltalk, Text: b.message("bot"), Choices: b.menuChoices()}
+	case strings.HasPrefix(data, DataTopicPrefix):
+		if t, ok := b.topics[strings.TrimPrefix(data, DataTopicPrefix)]; ok {
+			return b.answer(t, 1)
+		}
+	}
+	if r, ok := b.triage.handleData(m, ev); ok {
+		return r
+	}
+	ev.Err = ErrForgedPayload
+	return b.expired()
+}
+
+// expired is the reply to button data the bot cannot read.
+func (b *Bot) expired() Reply {
+	return Reply{Kind: KindFallback, Text: b.message("expired"), Choices: b.menuChoices()}
+}
+
+// handleText answers typed text: crisis first, then an answer to a triage
+// question in progress, small talk, the wish to be helped choosing, and finally
+// the knowledge base.
+func (b *Bot) handleText(m Message, ev *Event) Reply {
+	text := sanitize(m.Text)
+	if isCrisis(text) {
+		return b.crisisReply()
+	}
+	norm := normalize(text)
+	if !hasLetters(norm) {
+		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
+	}
+	if r, ok := b.triage.handleText(m, norm, ev); ok {
+		return r
+	}
+	if key, ok := smalltalk(norm); ok {
+		return Reply{Kind: KindSmalltalk, Text: b.message(key), Choices: b.menuChoices()}
+	}
+	if wantsTriage(norm) {
+		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: "Help me choose", Data: DataTriage}}}
+	}
+	return b.matchReply(norm, ev)
+}
+
+// menuChoices are the buttons offered where the person may not know what to ask.
+func (b *Bot) menuChoices() []Choice {
+	return []Choice{
+		{Label: "Help me choose", Data: DataTriage},
+		{Label: "Browse topics", Data: DataTopics},
+	}
+}
+
+// fallback is the reply when nothing matched with confidence.
+func (b *Bot) fallback() Reply {
+	return Reply{Kind: KindFallback, Text: b.message("fallback"), Choices: b.menuChoices()}
+}
+
+// topicList offers every topic as a button.
+func (b *Bot) topicList() Reply {
+	ch := make([]Choice, 0, len(b.know.Topics))
+	for i := range b.know.Topics {
+		t := &b.know.Topics[i]
+		ch = append(ch, Choice{Label: t.Title, Data: DataTopicPrefix + t.ID})
+	}
+	return Reply{Kind: KindSmalltalk, Text: b.message("topics"), Choices: ch}
+}
+
+// answer replies with a topic, its disclaimer and its related topics as buttons.
+func (b *Bot) answer(t *Topic, score float64) Reply {
+	ch := make([]Choice, 0, len(t.Related)+1)
+	for _, id := range t.Related {
+		if rt, ok := b.topics[id]; ok {
+			ch = append(ch, Choice{Label: rt.Title, Data: DataTopicPrefix + rt.ID})
+		}
+	}
+	return Reply{
+		Kind:    KindAnswer,
+		Topic:   t.ID,
+		Score:   score,
+		Text:    t.Answer + "\n\n" + b.message("disclaimer"),
+		Choices: ch,
+	}
+}
+
+// crisisReply puts the crisis resources first.
+func (b *Bot) crisisReply() Reply {
+	c := b.know.Crisis
+	var s strings.Builder
+	s.WriteString(strings.TrimSpace(c.Intro))
+	s.WriteString("\n")
+	for _, r := range c.Resources {
+		s.WriteString("\n- **")
+		s.WriteString(r.Name)
+		s.WriteString("**")
+		if r.Where != "" {
+			s.WriteString(" (" + r.Where + ")")
+		}
+		if r.Contact != "" {
+			s.WriteString(": " + r.Contact)
+		}
+		if r.URL != "" {
+			s.WriteString(" [" + strings.TrimPrefix(r.URL, "https://") + "](" + r.URL + ")")
+		}
+	}
+	if o := strings.TrimSpace(c.Outro); o != "" {
+		s.WriteString("\n\n")
+		s.WriteString(o)
+	}
+	return Reply{Kind: KindCrisis, Text: s.String()}
+}

@@ -1,0 +1,65 @@
+package bot
+
+// Topic is one curated entry of the knowledge base: the questions people ask about
+// it and the answer the bot gives.
+type Topic struct {
+	ID        string   // stable id, e.g. "leadership" (see shared/knowledge/TOPICS.md)
+	Title     string   // short human title, used on buttons
+	Questions []string // example questions as people really type them; the matcher learns from these
+	Keywords  []string // extra words or phrases that point to this topic
+	Related   []string // ids of topics offered as buttons after the answer
+	Sources   []Source // where the facts come from
+	Answer    string   // the answer, in the light markup of [ParseMarkup]
+	File      string   // the file it was loaded from, for messages to curators
+}
+
+// Source names the article and section a topic's facts are drawn from.
+type Source struct {
+	Article string
+	Section string
+}
+
+// Crisis holds the crisis reply, kept as data so a community can localise it.
+type Crisis struct {
+	Intro     string     // the first, warm lines (markup)
+	Resources []Resource // phone lines and services, in the order shown
+	Outro     string     // what follows the list (markup)
+}
+
+// Resource is one place a person in crisis can turn to.
+type Resource struct {
+	Name    string // e.g. "988 Suicide & Crisis Lifeline"
+	Where   string // e.g. "US", "UK and Ireland", "anywhere"
+	Contact string // e.g. "call or text 988"
+	URL     string // optional
+}
+
+// Knowledge is everything the core needs that curators, not programmers, write:
+// loaded by the knowledge package and handed to [New].
+type Knowledge struct {
+	Topics []Topic
+	// Synonyms are groups of words or phrases that mean the same to the matcher
+	// (therapist, counsellor, psychologist). The first of each group is its name.
+	Synonyms [][]string
+	// Messages are the fixed replies by key (see [MessageKeys]).
+	Messages map[string]string
+	Crisis   Crisis
+	Triage   Flow
+}
+
+// MessageKeys lists the keys [Knowledge.Messages] must define.
+var MessageKeys = []string{
+	"welcome",      // the first message (/start): what the bot does, the privacy line
+	"help",         // what the bot can help with
+	"greeting",     // hi / hello
+	"thanks",       // thank you
+	"bot",          // are you a bot / a human?
+	"bye",          // goodbye
+	"fallback",     // nothing matched: what the bot can help with
+	"clarify",      // two topics are close: which one did you mean?
+	"triage_offer", // the person wants help choosing: offer to start the triage
+	"expired",      // a button the bot cannot read any more
+	"empty",        // an empty message, only emoji, or nothing readable
+	"topics",       // the heading above the list of topics
+	"disclaimer",   // not a substitute for professional help (appended to answers)
+}
