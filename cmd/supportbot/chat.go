@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/console"
+)
+
+// cmdChat is `supportbot chat`: a conversation in the terminal.
+func cmdChat(ctx context.Context, e *env, args []string) error {
+	fl := e.flagSet("chat")
+	if err := fl.Parse(args); err != nil {
+		return errUsage
+	}
+	b, closeStats, err := e.consoleBot(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
+	opts := console.Options{Greet: true}
+	if isTerminal(e.stdin) {
+		opts.Prompt = "> "
+		fmt.Fprintln(e.stdout, "(Type a message and press Enter; type a button's number to press it; Ctrl-D to leave.)")
+	}
+	return console.Run(ctx, b, e.stdin, e.stdout, opts)
+}
+
+// cmdAsk is `supportbot ask [--json] TEXT...`: one message, one reply.
+func cmdAsk(ctx context.Context, e *env, args []string) error {
+	fl := e.flagSet("ask")
+	asJSON := fl.Bool("json", false, "print the reply as one JSON object")
+	if err := fl.Parse(args); err != nil {
+		return errUsage
+	}
+	text := strings.Join(fl.Args(), " ")
+	b, closeStats, err := e.consoleBot(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
+	r := b.Handle(ctx, bot.Message{
+		Platform:     console.Platform,
+		Community:    bot.CommunityDM,
+		Conversation: "ask",
+		Text:         text,
+	})
+	if !*asJSON {
+		_, err := fmt.Fprint(e.stdout, console.Render(r))
+		return err
+	}
+	r.Text = bot.Plain(r.Text)
+	if r.Choices == nil {
+		r.Choices = []bot.Choice{} // the contract shows a list, never null
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// consoleBot builds the bot for chat and ask, recording usage under platform
+// "console" when the stats store can be opened. A stats store that cannot be
+// opened never stops a conversation: the bot says nothing of it and runs without.
+func (e *env) consoleBot(ctx context.Context) (*bot.Bot, func(), error) {
+	log := e.logger()
+	rec, closeStats := e.openRecorder(ctx, log)
+	b, err := e.newBot(bot.WithRecorder(rec), bot.WithLogger(log))
+	if err != nil {
+		closeStats()
+		return nil, nil, err
+	}
+	return b, closeStats, nil
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
