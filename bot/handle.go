@@ -161,13 +161,24 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
 		return r
 	}
-	if key, ok := smalltalk(norm); ok {
-		return Reply{Kind: KindSmalltalk, Text: b.message(key), Choices: b.menuChoices()}
+	key, rest := smalltalk(norm)
+	if key != "" && rest == "" {
+		return b.smalltalkReply(key)
 	}
-	if wantsTriage(norm) {
+	if wantsTriage(rest) {
 		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: "Help me choose", Data: DataTriage}}}
 	}
-	return b.matchReply(norm, ev)
+	r := b.matchReply(rest, ev)
+	if key != "" && r.Kind == KindFallback {
+		// "Hi, um, so" then nothing we know: the greeting deserves its answer.
+		ev.Clarify = false
+		return b.smalltalkReply(key)
+	}
+	return r
+}
+
+func (b *Bot) smalltalkReply(key string) Reply {
+	return Reply{Kind: KindSmalltalk, Text: b.message(key), Choices: b.menuChoices()}
 }
 
 // menuChoices are the buttons offered where the person may not know what to ask.

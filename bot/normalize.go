@@ -1,0 +1,179 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// MaxInput is how many bytes of a message the core reads. Longer messages are
+// truncated, not rejected: a person who pastes a whole diary still gets an
+// answer, and the matcher's work stays bounded.
+const MaxInput = 16 << 10
+
+// sanitize makes arbitrary input safe to work with: valid UTF-8, no control
+// characters, at most MaxInput bytes (cut at a rune boundary).
+func sanitize(s string) string {
+	if len(s) > MaxInput {
+		cut := MaxInput
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	s = strings.ToValidUTF8(s, " ")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			return ' '
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// foldAccents turns "café" into "cafe" and full-width or stylised letters into
+// plain ones (NFKD, then drop the combining marks).
+var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// normalize turns sanitised text into what the matchers read: lower-case words
+// separated by single spaces, with accents folded, apostrophes dropped inside
+// words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
+func normalize(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		if t, _, err := transform.String(foldAccents, s); err == nil {
+			s = t
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true // at the start, as after a space: no leading space
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		// Things that are not words: skip them whole.
+		if space {
+			if n := skipNonWord(s[i:]); n > 0 {
+				i += n
+				continue
+			}
+		}
+		if r == '<' {
+			if n := skipTag(s[i:]); n > 0 {
+				i += n
+				continue
+			}
+		}
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
+			// An apostrophe inside a word is dropped, so "don't" and "dont" match.
+		default:
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+		}
+		i += size
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+func isLetterAt(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r)
+}
+
+// skipNonWord returns the length of a URL or mention at the start of s, or 0.
+func skipNonWord(s string) int {
+	switch {
+	case hasPrefixFold(s, "http://"), hasPrefixFold(s, "https://"), hasPrefixFold(s, "www."):
+		return wordEnd(s)
+	case strings.HasPrefix(s, "@"):
+		// @everyone, @here, @BotName: never content.
+		return wordEnd(s)
+	}
+	return 0
+}
+
+// skipTag returns the length of an HTML tag or a Discord mention (<@123>,
+// <#123>, <:emoji:123>) at the start of s, or 0.
+func skipTag(s string) int {
+	end := strings.IndexByte(s, '>')
+	if end < 2 || end > 64 {
+		return 0
+	}
+	inner := s[1:end]
+	if strings.ContainsAny(inner, "<\n") {
+		return 0
+	}
+	c := inner[0]
+	if c == '/' || c == '@' || c == '#' || c == ':' || c == '!' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+		return end + 1
+	}
+	return 0
+}
+
+func wordEnd(s string) int {
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// hasLetters reports whether normalised text holds any letter at all (not only
+// digits, emoji or punctuation).
+func hasLetters(norm string) bool {
+	for _, r := range norm {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// words splits normalised text into its words, appending to dst to spare an
+// allocation on the hot path.
+func words(dst []string, norm string) []string {
+	for len(norm) > 0 {
+		i := strings.IndexByte(norm, ' ')
+		if i < 0 {
+			return append(dst, norm)
+		}
+		if i > 0 {
+			dst = append(dst, norm[:i])
+		}
+		norm = norm[i+1:]
+	}
+	return dst
+}
