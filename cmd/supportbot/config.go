@@ -7,8 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,6 +30,12 @@ type config struct {
 	TelegramToken    string // TELEGRAM_BOT_TOKEN
 	TelegramAPIURL   string // TELEGRAM_API_URL
 	TelegramAdminIDs string // TELEGRAM_ADMIN_IDS, comma-separated user ids
+	// Webhook mode (instead of long polling) when TelegramWebhookURL is set:
+	// Telegram POSTs updates to that public HTTPS URL, which a proxy forwards to
+	// TelegramWebhookListen; TelegramWebhookSecret authenticates the deliveries.
+	TelegramWebhookURL    string // TELEGRAM_WEBHOOK_URL
+	TelegramWebhookListen string // TELEGRAM_WEBHOOK_LISTEN, host:port (default :8443)
+	TelegramWebhookSecret string // TELEGRAM_WEBHOOK_SECRET
 
 	DiscordToken   string // DISCORD_BOT_TOKEN
 	DiscordAPIURL  string // DISCORD_API_URL
@@ -57,17 +65,20 @@ func parseGlobal(args []string, getenv func(string) string, stdin io.Reader, std
 		return fallback
 	}
 	e.cfg = config{
-		DB:               def("SUPPORTBOT_DB", "supportbot.db"),
-		KB:               def("SUPPORTBOT_KB", ""),
-		HTTP:             def("SUPPORTBOT_HTTP", ""),
-		LogFormat:        def("SUPPORTBOT_LOG_FORMAT", "text"),
-		LogLevel:         def("SUPPORTBOT_LOG_LEVEL", "info"),
-		TelegramToken:    def("TELEGRAM_BOT_TOKEN", ""),
-		TelegramAPIURL:   def("TELEGRAM_API_URL", ""),
-		TelegramAdminIDs: def("TELEGRAM_ADMIN_IDS", ""),
-		DiscordToken:     def("DISCORD_BOT_TOKEN", ""),
-		DiscordAPIURL:    def("DISCORD_API_URL", ""),
-		DiscordGuildID:   def("DISCORD_GUILD_ID", ""),
+		DB:                    def("SUPPORTBOT_DB", "supportbot.db"),
+		KB:                    def("SUPPORTBOT_KB", ""),
+		HTTP:                  def("SUPPORTBOT_HTTP", ""),
+		LogFormat:             def("SUPPORTBOT_LOG_FORMAT", "text"),
+		LogLevel:              def("SUPPORTBOT_LOG_LEVEL", "info"),
+		TelegramToken:         def("TELEGRAM_BOT_TOKEN", ""),
+		TelegramAPIURL:        def("TELEGRAM_API_URL", ""),
+		TelegramAdminIDs:      def("TELEGRAM_ADMIN_IDS", ""),
+		TelegramWebhookURL:    def("TELEGRAM_WEBHOOK_URL", ""),
+		TelegramWebhookListen: def("TELEGRAM_WEBHOOK_LISTEN", ""),
+		TelegramWebhookSecret: def("TELEGRAM_WEBHOOK_SECRET", ""),
+		DiscordToken:          def("DISCORD_BOT_TOKEN", ""),
+		DiscordAPIURL:         def("DISCORD_API_URL", ""),
+		DiscordGuildID:        def("DISCORD_GUILD_ID", ""),
 	}
 	fl := e.flagSet("supportbot")
 	fl.Usage = func() { printUsage(stderr) }
@@ -126,6 +137,12 @@ func (c config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.name, u.val))
 		}
 	}
+	if c.HTTP != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+			errs = append(errs, fmt.Errorf("--http / SUPPORTBOT_HTTP: %q is not host:port (like :8080 or 127.0.0.1:8080)", c.HTTP))
+		}
+	}
+	errs = append(errs, c.validateWebhook()...)
 	if c.DiscordGuildID != "" {
 		if _, err := strconv.ParseUint(c.DiscordGuildID, 10, 64); err != nil {
 			errs = append(errs, fmt.Errorf("DISCORD_GUILD_ID: %q is not a numeric guild id", c.DiscordGuildID))
@@ -195,4 +212,39 @@ func (e *env) newBot(opts ...bot.Option) (*bot.Bot, error) {
 		return nil, fmt.Errorf("start bot: %w", err)
 	}
 	return b, nil
+}
+
+// webhookSecretOK matches what Telegram accepts as a webhook secret token.
+var webhookSecretOK = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// validateWebhook checks the TELEGRAM_WEBHOOK_* variables, never printing the
+// secret.
+func (c config) validateWebhook() []error {
+	var errs []error
+	if c.TelegramWebhookURL == "" {
+		for _, v := range []struct{ name, val string }{
+			{"TELEGRAM_WEBHOOK_LISTEN", c.TelegramWebhookListen},
+			{"TELEGRAM_WEBHOOK_SECRET", c.TelegramWebhookSecret},
+		} {
+			if v.val != "" {
+				errs = append(errs, fmt.Errorf("%s is set but TELEGRAM_WEBHOOK_URL is not (set it to use webhook mode, or unset %s for long polling)", v.name, v.name))
+			}
+		}
+		return errs
+	}
+	if c.TelegramToken == "" {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not"))
+	}
+	if p, err := url.Parse(c.TelegramWebhookURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		errs = append(errs, fmt.Errorf("TELEGRAM_WEBHOOK_URL: %q is not an http(s) URL (Telegram needs the public https:// address it posts updates to)", c.TelegramWebhookURL))
+	}
+	if c.TelegramWebhookListen != "" {
+		if _, _, err := net.SplitHostPort(c.TelegramWebhookListen); err != nil {
+			errs = append(errs, fmt.Errorf("TELEGRAM_WEBHOOK_LISTEN: %q is not host:port (like :8443)", c.TelegramWebhookListen))
+		}
+	}
+	if c.TelegramWebhookSecret != "" && !webhookSecretOK.MatchString(c.TelegramWebhookSecret) {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (the value is not shown)"))
+	}
+	return errs
 }
