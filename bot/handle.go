@@ -155,11 +155,12 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		return b.crisisReply()
 	}
 	norm := normalize(text)
-	if !hasLetters(norm) {
-		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
-	}
+	// Before the check for letters: "2" answers a triage question.
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
 		return r
+	}
+	if !hasLetters(norm) {
+		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
 	}
 	key, rest := smalltalk(norm)
 	if key != "" && rest == "" {
@@ -169,6 +170,15 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: "Help me choose", Data: DataTriage}}}
 	}
 	r := b.matchReply(rest, ev)
+	if q := lastQuestion(text); q != "" {
+		// A long story that ends in a question: the question says what the
+		// person wants to know, the story mostly what they live with.
+		var qev Event
+		if rq := b.matchReply(normalize(q), &qev); rq.Kind == KindAnswer {
+			ev.Clarify = false
+			r = rq
+		}
+	}
 	if key != "" && r.Kind == KindFallback {
 		// "Hi, um, so" then nothing we know: the greeting deserves its answer.
 		ev.Clarify = false
@@ -247,3 +257,20 @@ func (b *Bot) crisisReply() Reply {
 	}
 	return Reply{Kind: KindCrisis, Text: s.String()}
 }
+
+// lastQuestion returns the last sentence ending in "?" of a long message (more
+// than longMessageWords words and more than one sentence), or "".
+func lastQuestion(text string) string {
+	end := strings.LastIndexByte(text, '?')
+	if end < 0 || len(strings.Fields(text)) <= longMessageWords {
+		return ""
+	}
+	start := strings.LastIndexAny(text[:end], ".!?\n") + 1
+	if start <= 0 {
+		return ""
+	}
+	return text[start:end]
+}
+
+// longMessageWords is where a message counts as a story rather than a question.
+const longMessageWords = 25

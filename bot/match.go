@@ -22,7 +22,12 @@ import (
 // curator wrote, which says nothing about relevance.
 const (
 	bm25K1 = 1.2
-	bm25B  = 0.4
+	bm25B  = 0.5
+	// qB normalises question length fully: a short question that holds all of a
+	// message's words is a better match than a long one that holds them too.
+	qB = 0.75
+	// questionWeight scales the best question's score against the topic's.
+	questionWeight = 0.25
 	// Field weights: a word in a topic's title or keywords says more about the
 	// topic than one in an example question.
 	weightTitle    = 2
@@ -37,7 +42,7 @@ const (
 const (
 	answerConfidence  = 0.45 // at or above: answer
 	clarifyConfidence = 0.30 // between this and answerConfidence, or two close topics: ask
-	closeRatio        = 0.88 // the runner-up scores at least this share of the best: ask which
+	closeRatio        = 0.98 // the runner-up scores at least this share of the best: ask which
 )
 
 type matcher struct {
@@ -52,7 +57,21 @@ type matcher struct {
 	docLen   []float64           // by topic
 	avgLen   float64
 	byLetter map[byte][]string // vocabulary surface words by first letter, for typo correction
-	scratch  sync.Pool
+	surface  map[string]bool   // every word of the knowledge base and the synonyms
+	// generic holds the terms of a message that only names the two kinds of
+	// group ("support group or group therapy?"): they occur in nearly every
+	// topic, so BM25 rightly gives them no weight, yet such a message is the
+	// bot's reason to exist and asks for the overall difference.
+	generic map[int32]bool
+	// The question index: each example question is also a document of its own,
+	// so a short message that reads like one question ("support group vs group
+	// therapy?") finds it even when its words are common to every topic.
+	qIDF    []float64
+	qPost   [][]posting // by term id: questions holding the term (topic field = question index)
+	qLen    []float64
+	qTopic  []int32
+	qAvgLen float64
+	scratch sync.Pool
 }
 
 type posting struct {
@@ -61,9 +80,11 @@ type posting struct {
 }
 
 type scratch struct {
-	ws     []string
-	terms  []int32
-	scores []float64
+	ws      []string
+	terms   []int32
+	scores  []float64
+	qScores []float64
+	qBest   []float64
 }
 
 // match is a ranked candidate.
@@ -80,12 +101,16 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		phrase3:  map[[3]string]int32{},
 		synonym:  map[string]string{},
 		byLetter: map[byte][]string{},
+		surface:  map[string]bool{},
 	}
 	// Synonym groups: every member stands for the group's first word.
 	for _, g := range synonyms {
 		canon := m.canonical(g[0])
 		for _, member := range g {
 			ws := words(nil, normalize(member))
+			for _, w := range ws {
+				m.surface[w] = true
+			}
 			switch len(ws) {
 			case 0:
 			case 1:
@@ -99,6 +124,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	}
 	// Documents.
 	tfs := make([]map[int32]float64, len(topics))
+	var qtfs []map[int32]float64
 	for i := range topics {
 		t := &topics[i]
 		m.topics = append(m.topics, t)
@@ -113,7 +139,13 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 			add(k, weightKeyword)
 		}
 		for _, q := range t.Questions {
-			add(q, weightQuestion)
+			qtf := map[int32]float64{}
+			for _, id := range m.analyzeIndex(q) {
+				tf[id] += weightQuestion
+				qtf[id]++
+			}
+			qtfs = append(qtfs, qtf)
+			m.qTopic = append(m.qTopic, int32(i))
 		}
 		tfs[i] = tf
 	}
@@ -135,7 +167,25 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		df := float64(len(ps))
 		m.idf[id] = math.Log(1 + (n-df+0.5)/(df+0.5))
 	}
-	for w := range m.wordTerm {
+	nq := float64(len(qtfs))
+	m.qIDF = make([]float64, len(m.termID))
+	m.qPost = make([][]posting, len(m.termID))
+	m.qLen = make([]float64, len(qtfs))
+	for i, tf := range qtfs {
+		for id, f := range tf {
+			m.qPost[id] = append(m.qPost[id], posting{topic: int32(i), tf: float32(f)})
+			m.qLen[i] += f
+		}
+		m.qAvgLen += m.qLen[i]
+	}
+	if nq > 0 {
+		m.qAvgLen /= nq
+	}
+	for id, ps := range m.qPost {
+		df := float64(len(ps))
+		m.qIDF[id] = math.Log(1 + (nq-df+0.5)/(df+0.5))
+	}
+	for w := range m.surface {
 		if len(w) >= 4 {
 			m.byLetter[w[0]] = append(m.byLetter[w[0]], w)
 		}
@@ -143,8 +193,20 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	for _, ws := range m.byLetter {
 		sort.Strings(ws) // deterministic correction when two words tie
 	}
+	m.generic = map[int32]bool{}
+	for _, w := range genericWords {
+		for _, id := range m.analyzeIndexNoGrow(w) {
+			m.generic[id] = true
+		}
+	}
 	m.scratch.New = func() any {
-		return &scratch{ws: make([]string, 0, 64), terms: make([]int32, 0, 64), scores: make([]float64, len(m.topics))}
+		return &scratch{
+			ws:      make([]string, 0, 64),
+			terms:   make([]int32, 0, 64),
+			scores:  make([]float64, len(m.topics)),
+			qScores: make([]float64, len(m.qTopic)),
+			qBest:   make([]float64, len(m.topics)),
+		}
 	}
 	return m
 }
@@ -172,6 +234,9 @@ func (m *matcher) term(t string) int32 {
 // surface-word cache the query side uses.
 func (m *matcher) analyzeIndex(text string) []int32 {
 	ws := words(nil, normalize(text))
+	for _, w := range ws {
+		m.surface[w] = true
+	}
 	var out []int32
 	for i := 0; i < len(ws); i++ {
 		if id, n := m.phraseAt(ws, i); n > 0 {
@@ -194,6 +259,29 @@ func (m *matcher) analyzeIndex(text string) []int32 {
 	return out
 }
 
+// analyzeIndexNoGrow analyses text into the ids of terms the vocabulary already
+// has, without adding any.
+func (m *matcher) analyzeIndexNoGrow(text string) []int32 {
+	terms, _, _ := m.analyzeQuery(nil, words(nil, normalize(text)))
+	return terms
+}
+
+// genericWords name the two kinds of group and the act of comparing them.
+var genericWords = []string{"support group", "group therapy", "therapy group", "support", "group", "therapy", "difference", "same", "different", "compare", "versus"}
+
+// onlyGeneric reports whether every term of a message is generic.
+func (m *matcher) onlyGeneric(terms []int32) bool {
+	if len(terms) == 0 {
+		return false
+	}
+	for _, id := range terms {
+		if !m.generic[id] {
+			return false
+		}
+	}
+	return true
+}
+
 // phraseAt matches a multi-word synonym at ws[i], returning its term and length.
 func (m *matcher) phraseAt(ws []string, i int) (int32, int) {
 	if i+2 < len(ws) {
@@ -209,12 +297,22 @@ func (m *matcher) phraseAt(ws []string, i int) (int32, int) {
 	return 0, 0
 }
 
-// analyzeQuery turns a message's words into known term ids (unknown words that
-// are no typo of a known one are dropped: they cannot change the ranking).
-func (m *matcher) analyzeQuery(dst []int32, ws []string) []int32 {
+// analyzeQuery turns a message's words into known term ids. Misspelt words are
+// corrected first, so "supprt grp" still reads as the phrase "support group";
+// unknown words that are no typo of a known one are dropped (they cannot change
+// the ranking) but counted, for [coverage].
+func (m *matcher) analyzeQuery(dst []int32, ws []string) (terms []int32, content, unknown int) {
+	for i, w := range ws {
+		if !m.surface[w] && !stopWords[w] {
+			if fix, ok := m.correct(w); ok {
+				ws[i] = fix
+			}
+		}
+	}
 	for i := 0; i < len(ws); i++ {
 		if id, n := m.phraseAt(ws, i); n > 0 {
 			dst = appendUnique(dst, id)
+			content++
 			i += n - 1
 			continue
 		}
@@ -222,11 +320,13 @@ func (m *matcher) analyzeQuery(dst []int32, ws []string) []int32 {
 		if stopWords[w] {
 			continue
 		}
+		content++
 		if id, ok := m.wordTerm[w]; ok {
 			dst = appendUnique(dst, id)
 			continue
 		}
 		if len(w) > 30 {
+			unknown++
 			continue // no word of ours is this long; stemming it is wasted work
 		}
 		s := stem(w)
@@ -237,11 +337,9 @@ func (m *matcher) analyzeQuery(dst []int32, ws []string) []int32 {
 			dst = appendUnique(dst, id)
 			continue
 		}
-		if fix, ok := m.correct(w); ok {
-			dst = appendUnique(dst, m.wordTerm[fix])
-		}
+		unknown++
 	}
-	return dst
+	return dst, content, unknown
 }
 
 func appendUnique(dst []int32, id int32) []int32 {
@@ -277,10 +375,17 @@ func (m *matcher) correct(w string) (string, bool) {
 	return best, best != ""
 }
 
-// rank scores every topic for the analysed terms and returns the best two.
-func (m *matcher) rank(terms []int32, scores []float64) (first, second match) {
+// rank scores every topic for the analysed terms and returns the best two. A
+// topic's score is its BM25 as a whole plus the BM25 of its best-matching example
+// question (scaled by questionWeight): the first rewards the topic's vocabulary,
+// the second the way people phrase it.
+func (m *matcher) rank(terms []int32, scores, qScores, qBest []float64) (first, second match) {
 	for i := range scores {
 		scores[i] = 0
+		qBest[i] = 0
+	}
+	for i := range qScores {
+		qScores[i] = 0
 	}
 	for _, id := range terms {
 		idf := m.idf[id]
@@ -289,6 +394,21 @@ func (m *matcher) rank(terms []int32, scores []float64) (first, second match) {
 			norm := bm25K1 * (1 - bm25B + bm25B*m.docLen[p.topic]/m.avgLen)
 			scores[p.topic] += idf * tf * (bm25K1 + 1) / (tf + norm)
 		}
+		qidf := m.qIDF[id]
+		for _, p := range m.qPost[id] {
+			tf := float64(p.tf)
+			norm := bm25K1 * (1 - qB + qB*m.qLen[p.topic]/m.qAvgLen)
+			qScores[p.topic] += qidf * tf * (bm25K1 + 1) / (tf + norm)
+		}
+	}
+	// Each topic gets the score of its best question on top of its own.
+	for q, qs := range qScores {
+		if t := m.qTopic[q]; qs*questionWeight > qBest[t] {
+			qBest[t] = qs * questionWeight
+		}
+	}
+	for i := range scores {
+		scores[i] += qBest[i]
 	}
 	for i, s := range scores {
 		switch {
@@ -324,9 +444,41 @@ func (m *matcher) lookup(norm string) (first, second match, conf1, conf2 float64
 	if len(sc.ws) > maxQueryWords {
 		sc.ws = sc.ws[:maxQueryWords]
 	}
-	sc.terms = m.analyzeQuery(sc.terms[:0], sc.ws)
-	first, second = m.rank(sc.terms, sc.scores)
-	return first, second, confidence(first.score), confidence(second.score)
+	var content, unknown int
+	sc.terms, content, unknown = m.analyzeQuery(sc.terms[:0], sc.ws)
+	first, second = m.rank(sc.terms, sc.scores, sc.qScores, sc.qBest)
+	cov := coverage(content, unknown)
+	conf1, conf2 = cov*confidence(first.score), cov*confidence(second.score)
+	if conf1 < answerConfidence && m.onlyGeneric(sc.terms) {
+		if t := m.topicByID(genericTopic); t != nil {
+			return match{topic: t, score: first.score}, match{}, answerConfidence, 0
+		}
+	}
+	return first, second, conf1, conf2
+}
+
+// genericTopic answers a message that only names the two kinds of group.
+const genericTopic = "difference"
+
+func (m *matcher) topicByID(id string) *Topic {
+	for _, t := range m.topics {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// coverage discounts a short message most of whose words the knowledge base has
+// never seen: "how do i fix my wifi" shares one word with a topic, and that is
+// not enough to answer it. Long messages are not discounted: a rambling story
+// around a real question is mostly words we do not know, and that is fine.
+func coverage(content, unknown int) float64 {
+	if content == 0 || content > 8 {
+		return 1
+	}
+	known := float64(content-unknown) / float64(content)
+	return 0.5 + 0.5*known
 }
 
 // matchReply answers from the knowledge base: the topic when the match is

@@ -15,6 +15,7 @@ var (
 		"whats|wats|wassup|whatsup up",
 		"wassup|whatsup",
 		"how ~1 are|r ~1 you|u ~1 doing|today",
+		"bot|supportbot",
 		"hows|how ~1 it ~1 going",
 	)
 	thanksPhrases = mustPhrases(
@@ -59,16 +60,23 @@ var (
 	fillers = map[string]bool{
 		"ok": true, "okay": true, "k": true, "so": true, "um": true, "uh": true, "umm": true,
 		"well": true, "oh": true, "lol": true, "haha": true, "hmm": true, "please": true,
-		"pls": true, "plz": true, "there": true, "again": true, "then": true, "bot": true,
-		"supportbot": true, "and": true, "yeah": true, "yes": true, "really": true, "just": true,
+		"pls": true, "plz": true, "there": true, "again": true, "then": true, "and": true, "yeah": true, "yes": true, "really": true, "just": true,
 		"very": true, "much": true, "guys": true, "everyone": true, "friend": true,
 	}
 
 	triagePhrases = mustPhrases(
 		"help|helping|helps ~1 me ~2 decide|choose|pick|figure|decision|work",
 		"decide|choose|choosing|deciding|pick|picking ~1 between",
-		"which|what ~5 right|best|better|suit|suits|suited|fit|fits|suitable|good|ideal ~1 for ~1 me|myself|my",
-		"which ~4 should ~1 i",
+		"which|what|whats ~5 right|best|better|suit|suits|suited|fit|fits|suitable|good|ideal ~1 for ~1 me|myself|my",
+		"which ~3 should ~1 i ~1 choose|pick|go|try|join|do|attend|start",
+		"which one|option ~2 should",
+		"figure ~1 out ~3 which|what",
+		"which ~3 fits|suits",
+		"enough ~2 for ~1 me",
+		"or ~1 do|should ~1 i ~1 need",
+		"for ~1 someone|somebody|people ~1 like ~1 me",
+		"where ~2 to ~1 start|begin",
+		"do|would|should ~1 i ~1 need|try|join ~2 therapy|group|groups|counselling|counseling|support",
 		"what ~2 should ~1 i ~2 choose|pick|go|try|join",
 		"should|do|would|can ~1 i ~7 or ~5 therapy|group|groups|counselling|counseling|therapist|both",
 		"not|unsure|idk|confused|dunno|unclear ~4 which|whether ~4 need|choose|pick|right|go|do|best|better|try|join",
@@ -123,6 +131,16 @@ func smalltalk(norm string) (key, rest string) {
 	}{{helpPhrases, "help"}, {botPhrases, "bot"}, {byePhrases, "bye"}, {thanksPhrases, "thanks"}, {greetingPhrases, "greeting"}} {
 		if p.set.matchesWhole(ws) {
 			return p.key, ""
+		}
+	}
+	// In a short message, asking whether this is a bot or saying goodbye
+	// anywhere is enough ("am i talking to a real person?", "tired, bye for now").
+	if len(ws) <= 8 {
+		if botPhrases.matches(ws) {
+			return "bot", ""
+		}
+		if byePhrases.matches(ws) {
+			return "bye", ""
 		}
 	}
 	if key == "" {

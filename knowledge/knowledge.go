@@ -191,7 +191,7 @@ func (l *loader) messages(fsys fs.FS) map[string]string {
 			if strings.TrimSpace(s) == "" {
 				l.add(MessagesFile, v.Line, "message %q is empty", k)
 			}
-			out[k] = s
+			out[k] = strings.TrimSpace(s)
 		}
 	}
 	for _, k := range bot.MessageKeys {

@@ -1,0 +1,279 @@
+package bot_test
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// newBot builds the core over the embedded knowledge base, as the binary does.
+func newBot(t testing.TB, opts ...bot.Option) *bot.Bot {
+	t.Helper()
+	k, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatalf("load embedded knowledge base: %v", err)
+	}
+	b, err := bot.New(k, opts...)
+	if err != nil {
+		t.Fatalf("bot.New: %v", err)
+	}
+	return b
+}
+
+func msg(text string) bot.Message {
+	return bot.Message{Platform: "test", Community: bot.CommunityDM, Conversation: "c1", Text: text}
+}
+
+// checkReply holds every reply to what all adapters rely on: some text, and
+// buttons within the platforms' limits.
+func checkReply(t *testing.T, in string, r bot.Reply) {
+	t.Helper()
+	if strings.TrimSpace(r.Text) == "" {
+		t.Errorf("reply to %q has no text", in)
+	}
+	if !utf8.ValidString(r.Text) {
+		t.Errorf("reply to %q is not valid UTF-8", in)
+	}
+	for _, c := range r.Choices {
+		if c.Label == "" || utf8.RuneCountInString(c.Label) > bot.MaxLabelLen {
+			t.Errorf("reply to %q: button label %q is empty or over %d characters", in, c.Label, bot.MaxLabelLen)
+		}
+		if c.Data == "" || len(c.Data) > bot.MaxDataLen {
+			t.Errorf("reply to %q: button data %q is empty or over %d bytes", in, c.Data, bot.MaxDataLen)
+		}
+	}
+}
+
+func TestHandleBadInput(t *testing.T) {
+	b := newBot(t)
+	tests := []struct {
+		name string
+		text string
+		kind bot.Kind
+	}{
+		{"empty", "", bot.KindFallback},
+		{"whitespace", " \t\n  ", bot.KindFallback},
+		{"only emoji", "😀🙏🏽❤️", bot.KindFallback},
+		{"only punctuation", "?!?!...", bot.KindFallback},
+		{"invalid utf-8", "\xff\xfe\xfd", bot.KindFallback},
+		{"control characters", "\x00\x01\x02\x1b[31m", bot.KindFallback},
+		{"100 KB of text", strings.Repeat("lorem ipsum dolor sit amet ", 4000), bot.KindFallback},
+		{"100 KB ending in a question", strings.Repeat("blah ", 20000) + "who runs a support group?", bot.KindFallback},
+		{"html", "<script>alert('x')</script><b>who runs a support group</b>", bot.KindAnswer},
+		{"markdown", "**who** _runs_ a `support group`?", bot.KindAnswer},
+		{"@everyone", "@everyone @here who runs a support group", bot.KindAnswer},
+		{"only a mention", "@everyone", bot.KindFallback},
+		{"other language", "¿Cuál es la diferencia entre un grupo de apoyo y la terapia?", bot.KindFallback},
+		{"chinese", "支持小组和团体治疗有什么区别", bot.KindFallback},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := b.Handle(context.Background(), msg(tc.text))
+			checkReply(t, tc.name, r)
+			if r.Kind != tc.kind {
+				t.Errorf("kind = %s, want %s (text %.60q)", r.Kind, tc.kind, r.Text)
+			}
+		})
+	}
+}
+
+func TestHandleKinds(t *testing.T) {
+	b := newBot(t)
+	tests := []struct {
+		text  string
+		kind  bot.Kind
+		topic string
+	}{
+		{"who runs a support group?", bot.KindAnswer, "leadership"},
+		{"how much does grp therapy cost", bot.KindAnswer, "cost"},
+		{"support group vs group therapy", bot.KindAnswer, "difference"},
+		{"group therapy?", bot.KindAnswer, "difference"},
+		{"hi! who leads a therapy group?", bot.KindAnswer, "leadership"},
+		{"hello", bot.KindSmalltalk, ""},
+		{"thanks so much", bot.KindSmalltalk, ""},
+		{"are you a bot?", bot.KindSmalltalk, ""},
+		{"which one is right for me?", bot.KindTriage, ""},
+		{"help me decide", bot.KindTriage, ""},
+		{"what's the weather in paris", bot.KindFallback, ""},
+		{"i want to end my life", bot.KindCrisis, ""},
+		{"hi, i want to kill myself", bot.KindCrisis, ""},
+		{"I've been dealing with my divorce for a year and my sister thinks I should talk to someone, but I'm not sure a group is for me, I'm quite private and I don't like crowds much. Who actually leads these things?", bot.KindAnswer, "leadership"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r := b.Handle(context.Background(), msg(tc.text))
+			checkReply(t, tc.text, r)
+			if r.Kind != tc.kind || r.Topic != tc.topic {
+				t.Errorf("Handle(%q) = %s %q (score %.2f), want %s %q", tc.text, r.Kind, r.Topic, r.Score, tc.kind, tc.topic)
+			}
+		})
+	}
+}
+
+func TestCrisisReplyHasResources(t *testing.T) {
+	b := newBot(t)
+	r := b.Handle(context.Background(), msg("i don't want to be alive anymore"))
+	if r.Kind != bot.KindCrisis {
+		t.Fatalf("kind = %s, want crisis", r.Kind)
+	}
+	text := bot.Plain(r.Text)
+	for _, want := range []string{"988", "116 123", "findahelpline.com", "emergency"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("crisis reply lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestHandleData(t *testing.T) {
+	b := newBot(t)
+	tests := []struct {
+		data  string
+		kind  bot.Kind
+		topic string
+		err   bot.ErrorKind
+	}{
+		{bot.DataStart, bot.KindSmalltalk, "", ""},
+		{bot.DataHelp, bot.KindSmalltalk, "", ""},
+		{bot.DataTopics, bot.KindSmalltalk, "", ""},
+		{bot.DataAbout, bot.KindAnswer, "privacy", ""},
+		{bot.DataTopicPrefix + "cost", bot.KindAnswer, "cost", ""},
+		{bot.DataTriage, bot.KindTriage, "", ""},
+		{bot.DataTopicPrefix + "no-such-topic", bot.KindFallback, "", bot.ErrForgedPayload},
+		{"garbage\x00data", bot.KindFallback, "", bot.ErrForgedPayload},
+		{strings.Repeat("x", 5000), bot.KindFallback, "", bot.ErrForgedPayload},
+	}
+	for _, tc := range tests {
+		t.Run(tc.data[:min(len(tc.data), 20)], func(t *testing.T) {
+			rec := &events{}
+			b := newBot(t, bot.WithRecorder(rec))
+			m := msg("")
+			m.Data = tc.data
+			r := b.Handle(context.Background(), m)
+			checkReply(t, tc.data, r)
+			if r.Kind != tc.kind || r.Topic != tc.topic {
+				t.Errorf("data %q: got %s %q, want %s %q", tc.data, r.Kind, r.Topic, tc.kind, tc.topic)
+			}
+			if got := rec.all(); len(got) != 1 || got[0].Err != tc.err {
+				t.Errorf("data %q: events %+v, want one with Err %q", tc.data, got, tc.err)
+			}
+		})
+	}
+	_ = b
+}
+
+// events is a Recorder that keeps what it is given.
+type events struct {
+	mu sync.Mutex
+	ev []bot.Event
+}
+
+func (e *events) Record(_ context.Context, ev bot.Event) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ev = append(e.ev, ev)
+	return nil
+}
+
+func (e *events) all() []bot.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]bot.Event(nil), e.ev...)
+}
+
+func TestEventsAreAnonymous(t *testing.T) {
+	rec := &events{}
+	b := newBot(t, bot.WithRecorder(rec))
+	m := bot.Message{Platform: "telegram", Community: "-100123", Conversation: "chat-555:user-777", Text: "who runs a support group"}
+	b.Handle(context.Background(), m)
+	b.Handle(context.Background(), m)
+	got := rec.all()
+	if len(got) != 2 {
+		t.Fatalf("got %d events, want 2", len(got))
+	}
+	for _, e := range got {
+		if e.Kind != bot.KindAnswer || e.Topic != "leadership" || e.Platform != "telegram" || e.Community != "-100123" {
+			t.Errorf("event %+v: want an answer about leadership in telegram/-100123", e)
+		}
+	}
+	if got[0].Session == 0 || got[0].Session != got[1].Session {
+		t.Errorf("the same conversation should hash to one non-zero session key, got %d and %d", got[0].Session, got[1].Session)
+	}
+	// Another process (another bot) hashes with another key.
+	if other := newBotEvent(t, m); other.Session == got[0].Session {
+		t.Errorf("session keys should differ between bot instances: both %d", other.Session)
+	}
+}
+
+func newBotEvent(t *testing.T, m bot.Message) bot.Event {
+	rec := &events{}
+	newBot(t, bot.WithRecorder(rec)).Handle(context.Background(), m)
+	return rec.all()[0]
+}
+
+// TestCoreImportsNothingOfOurs keeps the core platform-neutral: bot may not
+// depend on any other package of this module.
+func TestCoreImportsNothingOfOurs(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list unavailable: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/supportbot/supportbot/") && p != "github.com/supportbot/supportbot/bot" {
+			t.Errorf("bot depends on %s; the core must not import the rest of the module", p)
+		}
+	}
+}
+
+func FuzzHandle(f *testing.F) {
+	for _, s := range []string{"", "who runs a support group", "i want to die", "\xff", "<b>x</b>", "@everyone", "help me decide", "topic:cost", "triage"} {
+		f.Add(s, "")
+		f.Add("", s)
+	}
+	b := newBot(f)
+	f.Fuzz(func(t *testing.T, text, data string) {
+		m := msg(text)
+		m.Data = data
+		r := b.Handle(context.Background(), m)
+		checkReply(t, text+"|"+data, r)
+	})
+}
+
+// benchQuestions are a mix of what people really type: short, long, typos,
+// small talk and crisis.
+var benchQuestions = []string{
+	"who runs a support group?",
+	"how much does grp therapy cost",
+	"support group vs group therapy",
+	"can i join a closed group late",
+	"is what i say in group therapy kept private",
+	"hi",
+	"help me decide",
+	"I've been dealing with my divorce for a year and my sister thinks I should talk to someone, but I'm not sure a group is for me. Who actually leads these things?",
+	"whats teh diffrence btwn theraphy groups and suport groups",
+	"i dont want to be here anymore",
+}
+
+func BenchmarkHandle(b *testing.B) {
+	bt := newBot(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		bt.Handle(ctx, msg(benchQuestions[i%len(benchQuestions)]))
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	bt := newBot(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		bt.MatchTopic(benchQuestions[i%len(benchQuestions)])
+	}
+}

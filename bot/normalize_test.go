@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Who RUNS a support group?", "who runs a support group"},
+		{"don't  can't   I'm", "dont cant im"},
+		{"**bold** and _italics_ and `code`", "bold and italics and code"},
+		{"see https://example.org/x?y=1 and www.example.com now", "see and now"},
+		{"@everyone @here hi", "hi"},
+		{"<@123456> <@!42> <#99> hey <:smile:123>", "hey"},
+		{"<b>bold</b> <script>alert(1)</script>", "bold alert 1"},
+		{"Café thérapie ÜBER", "cafe therapie uber"},
+		{"ｆｕｌｌ ｗｉｄｔｈ", "full width"},
+		{"😀😀 !!!", ""},
+		{"b/w support & therapy", "b w support therapy"},
+	}
+	for _, tc := range tests {
+		if got := normalize(sanitize(tc.in)); got != tc.want {
+			t.Errorf("normalize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"invalid utf-8", "hello \xff\xfe world"},
+		{"control characters", "a\x00b\x07c\x1bd"},
+		{"huge", strings.Repeat("é", MaxInput)},
+		{"newlines", "line one\nline two\r\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := sanitize(tc.in)
+			if !utf8.ValidString(got) {
+				t.Errorf("sanitize(%q) is not valid UTF-8", tc.in)
+			}
+			if len(got) > MaxInput {
+				t.Errorf("sanitize gave %d bytes, want at most %d", len(got), MaxInput)
+			}
+			for _, r := range got {
+				if r < 0x20 && r != ' ' {
+					t.Errorf("sanitize(%q) kept control character %U", tc.in, r)
+				}
+			}
+		})
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		max  int
+		want int
+	}{
+		{"therapy", "therapy", 2, 0},
+		{"therpy", "therapy", 2, 1},
+		{"thearpy", "therapy", 2, 1}, // a transposition is one edit
+		{"suport", "support", 1, 1},
+		{"cat", "support", 2, 3}, // beyond max: max+1
+	}
+	for _, tc := range tests {
+		if got := editDistance(tc.a, tc.b, tc.max); got != tc.want {
+			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.max, got, tc.want)
+		}
+	}
+}
