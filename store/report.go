@@ -79,6 +79,11 @@ func (r *Report) Empty() bool {
 	return r.Messages == 0 && r.Sessions == 0 && len(r.Errors) == 0 && r.Dropped == 0 && r.Triage.Started == 0
 }
 
+// EmptyReport is the report of a store with no data, for f: every key present,
+// every count zero. `supportbot stats` prints it when the database file does
+// not exist yet.
+func EmptyReport(f Filter) *Report { return newReport(f) }
+
 func newReport(f Filter) *Report {
 	r := &Report{
 		Since:      f.Since.UTC().Truncate(time.Second),
