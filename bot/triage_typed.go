@@ -1,0 +1,256 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// typedAction is what a typed line means while a triage question is shown.
+type typedAction int
+
+const (
+	typedNone       typedAction = iota // not an answer: the core answers it
+	typedOption                        // one of the question's answers
+	typedBack                          // go back one question
+	typedStartAgain                    // start again
+	typedUnclear                       // looks like an answer, but which one?
+)
+
+// Candidates besides the options, in understand's phrase matching.
+const (
+	candBack  = -1
+	candStart = -2
+)
+
+// understand reads a typed line as an answer to the question at p: the number
+// of a button as shown ("2", "the second one", "two"), Back or Start again, or
+// an option's label or typed words ("yes", "peer led"). Whole-text matches win;
+// then phrases found inside the text, where a longer phrase beats one it
+// contains ("not sure" beats "sure"). More than one answer found is unclear.
+func (t *triage) understand(p position, norm string) (typedAction, int) {
+	nOptions := len(t.flow.Questions[p.question].Options)
+	hasBack := len(p.answers) > 0
+	if n, ok := typedNumber(norm, nOptions); ok {
+		// Count as the buttons are shown: the answers, Back, Start again.
+		switch {
+		case n >= 1 && n <= nOptions:
+			return typedOption, n - 1
+		case n == nOptions+1 && hasBack:
+			return typedBack, 0
+		case n == nOptions+1 || (n == nOptions+2 && hasBack):
+			return typedStartAgain, 0
+		}
+		return typedUnclear, 0
+	}
+	type cand struct {
+		id      int // option index, candBack or candStart
+		aliases []string
+	}
+	cands := make([]cand, 0, nOptions+2)
+	for i, a := range t.typed[p.question] {
+		cands = append(cands, cand{i, a})
+	}
+	cands = append(cands, cand{candBack, t.backTyped}, cand{candStart, t.startTyped})
+	for _, c := range cands {
+		for _, a := range c.aliases {
+			if a == norm {
+				return t.action(c.id, hasBack)
+			}
+		}
+	}
+	type hit struct{ id, from, to int }
+	words := strings.Fields(norm)
+	var hits []hit
+	for _, c := range cands {
+		for _, a := range c.aliases {
+			aw := strings.Fields(a)
+			for i := 0; i+len(aw) <= len(words); i++ {
+				if equalWords(words[i:i+len(aw)], aw) {
+					hits = append(hits, hit{c.id, i, i + len(aw)})
+				}
+			}
+		}
+	}
+	found := -100
+	for _, h := range hits {
+		inside := false
+		for _, o := range hits {
+			if o.id != h.id && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+				inside = true
+				break
+			}
+		}
+		if inside {
+			continue
+		}
+		if found != -100 && found != h.id {
+			return typedUnclear, 0
+		}
+		found = h.id
+	}
+	if found == -100 {
+		return typedNone, 0
+	}
+	return t.action(found, hasBack)
+}
+
+func (t *triage) action(id int, hasBack bool) (typedAction, int) {
+	switch id {
+	case candBack:
+		if !hasBack {
+			// Nothing before the first question: show it again.
+			return typedStartAgain, 0
+		}
+		return typedBack, 0
+	case candStart:
+		return typedStartAgain, 0
+	}
+	return typedOption, id
+}
+
+func equalWords(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Words for typed button numbers. They are how people count, not reply text, so
+// they live here rather than in the knowledge base.
+var (
+	cardinals = []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	ordinals  = []string{"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"}
+	// numberFillers may surround a number: "option 2", "the second one please".
+	numberFillers = map[string]bool{"the": true, "option": true, "number": true, "answer": true, "choice": true, "button": true, "please": true, "pls": true}
+)
+
+// typedNumber reads a typed line that is only a button number: "2", "2nd",
+// "two", "second", "the second one", "option 2", "the last one". nOptions is
+// what "last" means.
+func typedNumber(norm string, nOptions int) (int, bool) {
+	var rest []string
+	ws := strings.Fields(norm)
+	for i, w := range ws {
+		if numberFillers[w] {
+			continue
+		}
+		// "one" after an ordinal is a filler: "the second one".
+		if w == "one" && i > 0 && (indexOf(ordinals, ws[i-1]) >= 0 || ws[i-1] == "last") {
+			continue
+		}
+		rest = append(rest, w)
+	}
+	if len(rest) != 1 {
+		return 0, false
+	}
+	w := rest[0]
+	if w == "last" {
+		return nOptions, true
+	}
+	if i := indexOf(cardinals, w); i >= 0 {
+		return i + 1, true
+	}
+	if i := indexOf(ordinals, w); i >= 0 {
+		return i + 1, true
+	}
+	for _, suffix := range []string{"st", "nd", "rd", "th"} {
+		w = strings.TrimSuffix(w, suffix)
+	}
+	if len(w) > 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// triageMemory remembers, per conversation, the answers that led to the question
+// last shown, so typed answers work. It is keyed by the event's session hash (a
+// keyed hash of platform, community and conversation), never by raw ids; it is
+// bounded in size and forgets after ttl. Losing it loses nothing buttons carry.
+type triageMemory struct {
+	mu      sync.Mutex
+	max     int
+	ttl     time.Duration
+	entries map[uint64]triageMemo
+}
+
+type triageMemo struct {
+	answers string
+	expires time.Time
+}
+
+func newTriageMemory(max int, ttl time.Duration) *triageMemory {
+	return &triageMemory{max: max, ttl: ttl, entries: make(map[uint64]triageMemo)}
+}
+
+func (m *triageMemory) get(key uint64, now time.Time) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok {
+		return "", false
+	}
+	if !now.Before(e.expires) {
+		delete(m.entries, key)
+		return "", false
+	}
+	return e.answers, true
+}
+
+func (m *triageMemory) put(key uint64, answers string, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.entries[key]; !ok && len(m.entries) >= m.max {
+		m.evict(now)
+	}
+	m.entries[key] = triageMemo{answers: answers, expires: now.Add(m.ttl)}
+}
+
+// evict makes room: it drops every expired entry, or failing that the one
+// closest to expiring. A linear scan, only when full: at this size it costs
+// microseconds and needs no second index to keep in step.
+func (m *triageMemory) evict(now time.Time) {
+	var oldest uint64
+	var oldestAt time.Time
+	first := true
+	for k, e := range m.entries {
+		if !now.Before(e.expires) {
+			delete(m.entries, k)
+			continue
+		}
+		if first || e.expires.Before(oldestAt) {
+			oldest, oldestAt, first = k, e.expires, false
+		}
+	}
+	if len(m.entries) >= m.max && !first {
+		delete(m.entries, oldest)
+	}
+}
+
+func (m *triageMemory) forget(key uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, key)
+}
+
+func (m *triageMemory) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries)
+}
