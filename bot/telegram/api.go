@@ -1,0 +1,177 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Retry bounds for Bot API calls.
+const (
+	maxRetries    = 3                // after the first attempt, for 429, 5xx and timeouts
+	maxRetryAfter = 60 * time.Second // a longer retry_after is not waited for: the call fails
+	callTimeout   = 15 * time.Second // one attempt of one call (uploads included)
+	baseBackoff   = 250 * time.Millisecond
+)
+
+// statusKey carries a *int through the library into [statusClient], which stores
+// the HTTP status of the attempt there: the library reports a 5xx only as text.
+type statusKey struct{}
+
+// statusClient wraps the HTTP client the library uses. It records each
+// response's status for the retry decision and the readiness probe.
+type statusClient struct {
+	next   tgbot.HttpClient
+	onPoll func(ok bool) // the result of each getUpdates, for Connected
+}
+
+func (c *statusClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(req)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	if p, ok := req.Context().Value(statusKey{}).(*int); ok {
+		*p = status
+	}
+	if strings.HasSuffix(req.URL.Path, "/getUpdates") && c.onPoll != nil && req.Context().Err() == nil {
+		c.onPoll(err == nil && status == http.StatusOK)
+	}
+	return resp, err
+}
+
+// call runs one Bot API method with bounded retries: a 429 waits its retry_after,
+// a 5xx or a timeout backs off exponentially with jitter. Each attempt is
+// reported to OnAPICall. A call that fails for good is logged (method, status,
+// redacted error: never text or ids) and counted as [bot.ErrPlatformAPI] under
+// community.
+func (a *Adapter) call(ctx context.Context, method, community string, fn func(ctx context.Context) error) error {
+	var err error
+	status := 0
+	for attempt := 0; ; attempt++ {
+		status = 0
+		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), callTimeout)
+		err = fn(actx)
+		cancel()
+		if a.cfg.OnAPICall != nil {
+			a.cfg.OnAPICall(method, err)
+		}
+		if err == nil || ctx.Err() != nil || attempt == maxRetries {
+			break
+		}
+		wait, retry := retryDelay(err, status, attempt)
+		if !retry {
+			break
+		}
+		a.log.Warn("telegram call failed, retrying", "method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, ctx.Err(), err)
+		case <-t.C:
+			continue
+		}
+		break
+	}
+	if err == nil {
+		return nil
+	}
+	a.log.Error("telegram call failed", "method", method, "status", status, "err", a.redact(err))
+	a.record(ctx, community, bot.ErrPlatformAPI)
+	return err
+}
+
+// retryDelay decides whether a failed attempt is worth another and how long to
+// wait first.
+func retryDelay(err error, status, attempt int) (time.Duration, bool) {
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		d := time.Duration(tooMany.RetryAfter) * time.Second
+		if d <= 0 {
+			d = time.Second
+		}
+		return d, d <= maxRetryAfter
+	}
+	if status >= 500 || (status == 0 && isTransient(err)) {
+		d := baseBackoff << attempt
+		return d/2 + rand.N(d/2+1), true
+	}
+	return 0, false
+}
+
+// isTransient reports a transport failure worth retrying: a timeout or a
+// connection that failed, not a cancelled call or a request we built wrongly.
+func isTransient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+// redact returns a loggable form of err: the token removed, and a response body
+// the library quoted (it may contain message text) cut off.
+func (a *Adapter) redact(err error) string {
+	return redactError(err, a.cfg.Token)
+}
+
+func redactError(err error, token string) string {
+	if err == nil {
+		return ""
+	}
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return fmt.Sprintf("too many requests, retry_after %d", tooMany.RetryAfter)
+	}
+	s := err.Error()
+	if token != "" {
+		s = strings.ReplaceAll(s, token, "***")
+		// The part after the bot id is the secret; be thorough if it appears alone.
+		if _, secret, ok := strings.Cut(token, ":"); ok && len(secret) >= 8 {
+			s = strings.ReplaceAll(s, secret, "***")
+		}
+	}
+	// "error decode response body for method X, <body>, <err>" quotes the body.
+	if i := strings.Index(s, "error decode"); i >= 0 {
+		if j := strings.Index(s[i:], ", "); j >= 0 {
+			s = s[:i+j] + ", (body omitted)"
+		}
+	}
+	if i := strings.Index(s, "{"); i >= 0 {
+		s = s[:i] + "(payload omitted)"
+	}
+	const maxLen = 300
+	if len(s) > maxLen {
+		s = strings.ToValidUTF8(s[:maxLen], "") + "…"
+	}
+	return s
+}
+
+// record counts a failure in the stats. Record must not block (see
+// [bot.Recorder]).
+func (a *Adapter) record(ctx context.Context, community string, kind bot.ErrorKind) {
+	if a.cfg.Recorder == nil {
+		return
+	}
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: kind}
+	if err := a.cfg.Recorder.Record(ctx, ev); err != nil {
+		a.log.Warn("record failure event", "err", err)
+	}
+}

@@ -1,0 +1,318 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/telegram"
+	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Ids distinctive enough that finding them in the logs means a leak.
+const (
+	userID    int64 = 700111222
+	adminID   int64 = 700333444
+	groupID   int64 = -1009876543210
+	waitLimit       = 15 * time.Second // generous: -race on shared cores
+)
+
+var (
+	person = telegramtest.User(userID)
+	admin  = telegramtest.User(adminID)
+	dm     = telegramtest.Private(person)
+	group  = telegramtest.Group(groupID)
+)
+
+// recorder collects the events the core and the adapter record.
+type recorder struct {
+	mu     sync.Mutex
+	events []bot.Event
+	wake   chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{wake: make(chan struct{})} }
+
+func (r *recorder) Record(_ context.Context, e bot.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+	close(r.wake)
+	r.wake = make(chan struct{})
+	return nil
+}
+
+// wait returns the first event matching ok, waiting for it with a deadline.
+func (r *recorder) wait(t *testing.T, what string, ok func(bot.Event) bool) bot.Event {
+	t.Helper()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		for _, e := range r.events {
+			if ok(e) {
+				r.mu.Unlock()
+				return e
+			}
+		}
+		wake := r.wake
+		r.mu.Unlock()
+		select {
+		case <-wake:
+		case <-deadline.C:
+			t.Fatalf("no event %s within %v; got %+v", what, waitLimit, r.all())
+		}
+	}
+}
+
+func (r *recorder) all() []bot.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Event(nil), r.events...)
+}
+
+// syncBuffer is a log sink safe for the adapter's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// apiCalls records OnAPICall reports.
+type apiCalls struct {
+	mu    sync.Mutex
+	calls []string // "method ok" or "method err"
+	wake  chan struct{}
+}
+
+func (a *apiCalls) report(method string, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := method + " ok"
+	if err != nil {
+		s = method + " err"
+	}
+	a.calls = append(a.calls, s)
+	close(a.wake)
+	a.wake = make(chan struct{})
+}
+
+func (a *apiCalls) list() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.calls...)
+}
+
+func (a *apiCalls) wait(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		a.mu.Lock()
+		for _, c := range a.calls {
+			if c == want {
+				a.mu.Unlock()
+				return
+			}
+		}
+		wake := a.wake
+		a.mu.Unlock()
+		select {
+		case <-wake:
+		case <-deadline.C:
+			t.Fatalf("no API call %q within %v; got %v", want, waitLimit, a.list())
+		}
+	}
+}
+
+// env is one adapter running against a fake Bot API.
+type env struct {
+	t    *testing.T
+	srv  *telegramtest.Server
+	core telegram.Handler
+	rec  *recorder
+	logs *syncBuffer
+	api  *apiCalls
+	cfg  telegram.Config
+	a    *telegram.Adapter
+	stop func()
+	// secrets must never appear in the logs.
+	secrets []string
+}
+
+var (
+	coreOnce sync.Once
+	coreKB   bot.Knowledge
+	coreErr  error
+)
+
+// realCore builds the real core over the embedded knowledge base, with rec.
+func realCore(t *testing.T, rec bot.Recorder) *bot.Bot {
+	t.Helper()
+	coreOnce.Do(func() { coreKB, coreErr = knowledge.Load(knowledge.Embedded()) })
+	if coreErr != nil {
+		t.Fatalf("knowledge.Load(knowledge.Embedded()): %v", coreErr)
+	}
+	b, err := bot.New(coreKB, bot.WithRecorder(rec))
+	if err != nil {
+		t.Fatalf("bot.New: %v", err)
+	}
+	return b
+}
+
+// newEnv starts a fake server and an adapter over the real core (or the handler
+// set by configure), running until the test ends.
+func newEnv(t *testing.T, configure ...func(*telegram.Config)) *env {
+	t.Helper()
+	e := &env{t: t, srv: telegramtest.NewServer(t), rec: newRecorder(), logs: &syncBuffer{}, api: &apiCalls{wake: make(chan struct{})}}
+	e.cfg = telegram.Config{
+		Token:     e.srv.Token(),
+		APIURL:    e.srv.URL,
+		AdminIDs:  []int64{adminID},
+		Recorder:  e.rec,
+		Logger:    slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnAPICall: e.api.report,
+	}
+	for _, c := range configure {
+		c(&e.cfg)
+	}
+	if e.cfg.Handler == nil {
+		e.cfg.Handler = realCore(t, e.rec)
+	}
+	e.core = e.cfg.Handler
+	e.secrets = []string{e.srv.Token(), strconv.FormatInt(userID, 10), strconv.FormatInt(adminID, 10), strconv.FormatInt(groupID, 10)}
+	t.Cleanup(e.checkLogs)
+	e.start()
+	return e
+}
+
+// start creates a new Adapter and runs it.
+func (e *env) start() {
+	t := e.t
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := telegram.New(ctx, e.cfg)
+	if err != nil {
+		cancel()
+		t.Fatalf("telegram.New: %v", err)
+	}
+	done := make(chan error, 1) // buffered: Run's result is read by stop, or dropped
+	go func() { done <- a.Run(ctx) }()
+	var once sync.Once
+	e.a = a
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(waitLimit):
+				t.Errorf("Run did not return within %v of cancel", waitLimit)
+			}
+		})
+	}
+	t.Cleanup(e.stop)
+}
+
+// checkLogs fails the test if a secret or an id reached the logs.
+func (e *env) checkLogs() {
+	if e.stop != nil {
+		e.stop()
+	}
+	logs := e.logs.String()
+	for _, s := range e.secrets {
+		if s != "" && strings.Contains(logs, s) {
+			e.t.Errorf("logs contain %q:\n%s", s, logs)
+		}
+	}
+	for _, err := range e.srv.Rejected() {
+		e.t.Errorf("the fake Bot API rejected a request: %v", err)
+	}
+}
+
+// next waits for the next message the bot sent (or edited) in chat.
+func (e *env) next(chat models.Chat) telegramtest.Call {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := e.srv.Next(ctx, chat.ID)
+	if err != nil {
+		e.t.Fatalf("%v (rejected: %v; log:\n%s)", err, e.srv.Rejected(), e.logs.String())
+	}
+	return c
+}
+
+// ask sends text from user in chat and returns the bot's answer.
+func (e *env) ask(chat models.Chat, user models.User, text string) telegramtest.Call {
+	e.t.Helper()
+	e.srv.SendText(chat, user, text)
+	return e.next(chat)
+}
+
+// visible is the text a person sees: the HTML parsed as Telegram does.
+func visible(t *testing.T, c telegramtest.Call) string {
+	t.Helper()
+	if c.ParseMode != "HTML" {
+		t.Fatalf("parse_mode = %q, want HTML", c.ParseMode)
+	}
+	v, err := telegramtest.ParseHTML(c.Text)
+	if err != nil {
+		t.Fatalf("bad HTML %q: %v", c.Text, err)
+	}
+	return v
+}
+
+// buttons lists the callback data of a keyboard, and the URLs of URL buttons.
+func buttons(c telegramtest.Call) (data, urls []string) {
+	for _, row := range c.Keyboard {
+		for _, b := range row {
+			if b.URL != "" {
+				urls = append(urls, b.URL)
+			} else {
+				data = append(data, b.CallbackData)
+			}
+		}
+	}
+	return data, urls
+}
+
+// coreReply is what the real core answers m with, for comparison (only for
+// stateless messages: it records an event like any other message).
+func (e *env) coreReply(m bot.Message) bot.Reply {
+	m.Platform = telegram.Platform
+	if m.Community == "" {
+		m.Community = bot.CommunityDM
+	}
+	return e.core.Handle(context.Background(), m)
+}
+
+// firstLine is the first line of the plain rendering of markup.
+func firstLine(markup string) string {
+	l, _, _ := strings.Cut(bot.Plain(strings.TrimSpace(markup)), "\n")
+	return l
+}
+
+var errBoom = errors.New("stats store down")

@@ -1,0 +1,492 @@
+// Package telegram is the Telegram adapter of supportbot, over
+// github.com/go-telegram/bot (imported as tgbot). It receives updates by long
+// polling or by webhook, turns each into a [bot.Message] for the core, and sends
+// the core's [bot.Reply] back as Telegram HTML with an inline keyboard.
+//
+// In private chats every text is a question. In groups the bot answers only
+// commands, messages that mention it and replies to its own messages, and offers
+// the private chat with a deep link. Crisis replies are always sent where the
+// crisis message was. Button presses are always answered; a triage step edits
+// the message in place.
+//
+// Nothing the adapter logs or counts holds message text, a user or chat id, a
+// user name or the token: logs carry the method, the HTTP status and a redacted
+// error; stats carry the platform and the community (a group's id, or
+// [bot.CommunityDM] for every private chat).
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// ErrUnauthorized is returned (wrapped) by [New] when Telegram rejects the token.
+var ErrUnauthorized = errors.New("telegram rejected the bot token")
+
+// ErrFlooded is reported to [Config.OnAPICall] (method "flood_limit") for each
+// reply dropped because its chat is over the flood limit.
+var ErrFlooded = errors.New("chat over the flood limit")
+
+// Handler is what the adapter needs of the core: [bot.Bot] implements it.
+type Handler interface {
+	Handle(ctx context.Context, m bot.Message) bot.Reply
+}
+
+// Stats is the moderators' usage report: the stats store implements it.
+type Stats interface {
+	Summary(ctx context.Context, platform, community string, since time.Duration) (text string, png []byte, err error)
+}
+
+// Config configures an [Adapter]. Token and Handler are required.
+type Config struct {
+	Token    string
+	APIURL   string  // "" = Telegram's; a self-hosted Bot API server or a test server
+	AdminIDs []int64 // users who may see all Telegram stats in a private chat
+	Handler  Handler
+	Stats    Stats        // may be nil: /stats then says the stats are unavailable
+	Recorder bot.Recorder // may be nil: failures are then only logged
+	Logger   *slog.Logger // may be nil: discard
+	Webhook  *Webhook     // nil = long polling
+	// HTTPClient sends the Bot API requests; nil = a client with timeouts suited
+	// to long polling.
+	HTTPClient *http.Client
+	// OnAPICall, if set, is told the result of every Bot API call attempt (for
+	// /metrics). err is nil on success.
+	OnAPICall func(method string, err error)
+	// FloodPerMinute and FloodBurst are the per-group reply limit: a token bucket
+	// of FloodBurst replies refilled at FloodPerMinute. 0 = 20 per minute, burst 5;
+	// a negative FloodPerMinute turns the limit off. Crisis replies and private
+	// chats are never limited.
+	FloodPerMinute float64
+	FloodBurst     int
+	// StatsSince is the period /stats reports on; 0 = 30 days.
+	StatsSince time.Duration
+	// PollTimeout is the long-poll timeout; 0 = 50 seconds.
+	PollTimeout time.Duration
+	// MaxConcurrent bounds the updates handled at once; 0 = 64.
+	MaxConcurrent int
+}
+
+// Webhook configures webhook mode: the adapter listens on Listen and registers
+// PublicURL (the address Telegram reaches, https) with Secret, which Telegram
+// then sends in the X-Telegram-Bot-Api-Secret-Token header of every request.
+type Webhook struct {
+	Listen    string // e.g. ":8443"
+	PublicURL string // e.g. "https://bot.example.org/telegram"
+	Secret    string // 1-256 characters A-Z a-z 0-9 _ -
+}
+
+// Adapter connects the core to Telegram. Create it with [New]; [Adapter.Run]
+// serves until its context is done.
+type Adapter struct {
+	cfg       Config
+	log       *slog.Logger
+	tg        *tgbot.Bot
+	me        models.User
+	admins    map[int64]bool
+	flood     *floodLimit
+	sem       chan struct{} // bounds the updates in flight (MaxConcurrent)
+	connected atomic.Bool
+	inflight  sync.WaitGroup
+	maxUpdate atomic.Int64 // highest update id handed to a handler, confirmed at shutdown
+	dropped   atomic.Uint64
+	client    *statusClient
+	running   atomic.Bool
+	workCtx   atomic.Pointer[context.Context] // where polled updates are handled
+}
+
+// Commands are the commands registered with setMyCommands.
+var Commands = []models.BotCommand{
+	{Command: "start", Description: "Welcome and what I can do"},
+	{Command: "ask", Description: "Ask a question: /ask who runs a support group?"},
+	{Command: "triage", Description: "A few questions to help you choose"},
+	{Command: "topics", Description: "Browse all topics"},
+	{Command: "help", Description: "What I can help with"},
+	{Command: "about", Description: "What I am and what I keep (privacy)"},
+	{Command: "stats", Description: "Usage stats (moderators only)"},
+}
+
+// Texts of the adapter's own replies: not answers (those are the knowledge
+// base's), but Telegram-specific interface lines.
+const (
+	privateHint      = "You can also talk to me privately."
+	privateButton    = "Talk privately"
+	statsRefused     = "Sorry, the usage stats are only for this group's administrators."
+	statsRefusedDM   = "Sorry, the usage stats are only for the bot's moderators."
+	statsUnavailable = "Sorry, the usage stats are unavailable right now."
+	adapterFallback  = "Sorry, something went wrong on my side. Please try again, or type /help."
+)
+
+// New checks the token with getMe (on ctx) and prepares the adapter. A token
+// Telegram rejects gives an error wrapping [ErrUnauthorized]; errors never
+// contain the token.
+func New(ctx context.Context, cfg Config) (*Adapter, error) {
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("telegram: no bot token")
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("telegram: no handler")
+	}
+	if w := cfg.Webhook; w != nil && (w.Listen == "" || w.PublicURL == "" || w.Secret == "") {
+		return nil, errors.New("telegram: webhook mode needs a listen address, a public URL and a secret")
+	}
+	a := &Adapter{cfg: cfg, log: cfg.Logger, admins: map[int64]bool{}}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.log = a.log.With("platform", Platform)
+	for _, id := range cfg.AdminIDs {
+		a.admins[id] = true
+	}
+	if cfg.FloodPerMinute >= 0 {
+		rate, burst := cfg.FloodPerMinute, cfg.FloodBurst
+		if rate == 0 {
+			rate = 20
+		}
+		if burst <= 0 {
+			burst = 5
+		}
+		a.flood = newFloodLimit(rate, burst, time.Now)
+	}
+	if a.cfg.StatsSince <= 0 {
+		a.cfg.StatsSince = 30 * 24 * time.Hour
+	}
+	if a.cfg.PollTimeout <= 0 {
+		a.cfg.PollTimeout = 50 * time.Second
+	}
+	if a.cfg.MaxConcurrent <= 0 {
+		a.cfg.MaxConcurrent = 64
+	}
+	a.sem = make(chan struct{}, a.cfg.MaxConcurrent)
+	var hc tgbot.HttpClient = cfg.HTTPClient
+	if cfg.HTTPClient == nil {
+		// The long poll holds a request open for PollTimeout; every other call
+		// has its own context deadline (callTimeout).
+		hc = &http.Client{Timeout: a.cfg.PollTimeout + 15*time.Second}
+	}
+	a.client = &statusClient{next: hc, onPoll: func(ok bool) { a.connected.Store(ok) }}
+	opts := []tgbot.Option{
+		tgbot.WithSkipGetMe(), // we call getMe ourselves, on the caller's context
+		tgbot.WithHTTPClient(a.cfg.PollTimeout, a.client),
+		// Unbuffered and synchronous: the library hands over one update at a time
+		// and confirms (offset) only what we took, so stopping loses nothing.
+		tgbot.WithUpdatesChannelCap(0),
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithDefaultHandler(a.dispatch),
+		tgbot.WithErrorsHandler(func(err error) {
+			if !errors.Is(err, context.Canceled) {
+				a.log.Warn("telegram library error", "err", a.redact(err))
+			}
+		}),
+		tgbot.WithDebugHandler(func(format string, args ...any) {
+			// Debug output may quote payloads; never enabled (no WithDebug), and
+			// if it ever is, only the format (no arguments) is logged.
+			a.log.Debug("telegram library debug", "format", format)
+		}),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")))
+	}
+	if cfg.Webhook != nil {
+		opts = append(opts, tgbot.WithWebhookSecretToken(cfg.Webhook.Secret))
+	}
+	tg, err := tgbot.New(cfg.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %s", redactError(err, cfg.Token))
+	}
+	a.tg = tg
+	var me *models.User
+	err = a.call(ctx, "getMe", "", func(ctx context.Context) error {
+		var err error
+		me, err = tg.GetMe(ctx)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, tgbot.ErrorUnauthorized) {
+			return nil, fmt.Errorf("telegram getMe: %w", ErrUnauthorized)
+		}
+		return nil, fmt.Errorf("telegram getMe: %s", redactError(err, cfg.Token))
+	}
+	a.me = *me
+	a.connected.Store(true)
+	return a, nil
+}
+
+// Connected reports whether the last contact with Telegram worked: getMe, the
+// last long poll, or the webhook registration. For /readyz.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
+// Username is the bot's username, as getMe answered it.
+func (a *Adapter) Username() string { return a.me.Username }
+
+// FloodDropped is how many replies the flood limit dropped so far.
+func (a *Adapter) FloodDropped() uint64 { return a.dropped.Load() }
+
+// Run registers the commands and serves updates (long polling, or the webhook
+// if configured) until ctx is done. It then stops taking updates, finishes the
+// replies in flight and returns. It returns an error only if it cannot start
+// (the webhook listener or its registration).
+func (a *Adapter) Run(ctx context.Context) error {
+	if !a.running.CompareAndSwap(false, true) {
+		return errors.New("telegram: Run called twice")
+	}
+	// Replies in flight finish on a context that outlives ctx (bounded by the
+	// call timeouts and retry limits), so a shutdown does not cut a reply in half.
+	work := context.WithoutCancel(ctx)
+	_ = a.call(ctx, "setMyCommands", "", func(ctx context.Context) error {
+		_, err := a.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: Commands})
+		return err
+	})
+	var err error
+	if a.cfg.Webhook != nil {
+		err = a.runWebhook(ctx, work)
+	} else {
+		a.runPolling(ctx, work)
+	}
+	a.inflight.Wait()
+	if a.cfg.Webhook == nil {
+		a.confirm(work)
+	}
+	a.connected.Store(false)
+	return err
+}
+
+func (a *Adapter) runPolling(ctx, work context.Context) {
+	// getUpdates fails while a webhook is set; a previous webhook deployment may
+	// have left one.
+	_ = a.call(ctx, "deleteWebhook", "", func(ctx context.Context) error {
+		_, err := a.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		return err
+	})
+	a.workCtx.Store(&work)
+	a.tg.Start(ctx)
+}
+
+// confirm acknowledges, with one last getUpdates, the updates already handled,
+// so the next process does not receive them again. The library confirms an
+// update only with its next poll, which a stop may have cut off.
+func (a *Adapter) confirm(ctx context.Context) {
+	last := a.maxUpdate.Load()
+	if last == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	u := strings.TrimRight(a.cfg.APIURL, "/")
+	if u == "" {
+		u = "https://api.telegram.org"
+	}
+	body := strings.NewReader("offset=" + strconv.FormatInt(last+1, 10) + "&limit=1&timeout=0")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u+"/bot"+a.cfg.Token+"/getUpdates", body)
+	if err != nil {
+		a.log.Warn("confirm updates", "err", a.redact(err))
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := a.client.next.Do(req)
+	if err != nil {
+		a.log.Warn("confirm updates", "err", a.redact(err))
+		return
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		a.log.Warn("confirm updates", "status", resp.StatusCode)
+	}
+}
+
+// dispatch is the library's handler for every update (called synchronously by
+// its worker): it starts the update's handling in its own goroutine, tracked
+// so Run can wait for it, with at most MaxConcurrent in flight.
+func (a *Adapter) dispatch(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
+	work := ctx
+	if w := a.workCtx.Load(); w != nil {
+		work = *w
+	}
+	a.handleUpdate(ctx, work, u)
+}
+
+// handleUpdate waits for room (or ctx), then handles u in the background on
+// work. It reports false if ctx ended first and the update was not taken.
+func (a *Adapter) handleUpdate(ctx, work context.Context, u *models.Update) bool {
+	select {
+	case a.sem <- struct{}{}:
+	case <-ctx.Done():
+		return false // not taken: the update stays unconfirmed and comes back
+	}
+	if u != nil {
+		for {
+			cur := a.maxUpdate.Load()
+			if u.ID <= cur || a.maxUpdate.CompareAndSwap(cur, u.ID) {
+				break
+			}
+		}
+	}
+	a.inflight.Add(1)
+	go func() {
+		defer a.inflight.Done()
+		defer func() { <-a.sem }()
+		a.process(work, u)
+	}()
+	return true
+}
+
+// process handles one update: decode, ask the core, reply. A panic is
+// recovered once here, logged and answered with the fallback.
+func (a *Adapter) process(ctx context.Context, u *models.Update) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var in incoming
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic handling update", "panic", fmt.Sprint(p))
+			a.record(ctx, in.msg.Community, bot.ErrPanic)
+			if in.chatID != 0 {
+				a.sendChunks(ctx, in, []string{escape(adapterFallback)}, nil, false)
+			}
+		}
+	}()
+	in = decodeUpdate(u, a.me)
+	if in.callbackID != "" {
+		// Answer first: it stops the button's spinner, and must happen even for
+		// data we will not act on.
+		_ = a.call(ctx, "answerCallbackQuery", in.msg.Community, func(ctx context.Context) error {
+			_, err := a.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: in.callbackID})
+			return err
+		})
+	}
+	switch in.act {
+	case actHandle:
+		start := time.Now()
+		r := a.cfg.Handler.Handle(ctx, in.msg)
+		a.reply(ctx, in, r)
+		a.log.Debug("update handled", "kind", string(r.Kind), "latency_ms", time.Since(start).Milliseconds())
+	case actStats:
+		a.stats(ctx, in)
+	}
+}
+
+func escape(s string) string { return joinHTML([]Line{{Spans: []bot.Span{{Text: s}}}}) }
+
+// reply sends the core's reply where the message was: rendered, split, with its
+// keyboard on the last part, edited in place for a triage step.
+func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) {
+	chunks := renderHTML(r.Text, MaxText)
+	if len(chunks) == 0 {
+		chunks = []string{escape(adapterFallback)}
+	}
+	var extra []models.InlineKeyboardButton
+	if in.group && a.me.Username != "" {
+		hint := escape(privateHint)
+		last := chunks[len(chunks)-1]
+		if textLen(last)+2+textLen(privateHint) <= MaxText { // visible length is ≤ HTML length
+			chunks[len(chunks)-1] = last + "\n\n" + hint
+		} else {
+			chunks = append(chunks, hint)
+		}
+		extra = append(extra, models.InlineKeyboardButton{Text: privateButton, URL: "https://t.me/" + a.me.Username + "?start=group"})
+	}
+	kb := keyboard(r.Choices, func(reason string) {
+		a.log.Warn("button dropped", "reason", reason, "kind", string(r.Kind))
+	}, extra...)
+	if in.group && r.Kind != bot.KindCrisis {
+		// Safety first: a crisis reply is never held back by the flood limit.
+		if ok, first := a.flood.allow(in.chatID); !ok {
+			a.dropped.Add(1)
+			if a.cfg.OnAPICall != nil {
+				a.cfg.OnAPICall("flood_limit", ErrFlooded)
+			}
+			if first {
+				a.log.Warn("group over the flood limit, dropping replies", "kind", string(r.Kind))
+			}
+			return
+		}
+	}
+	edit := r.Replace && in.callbackID != "" && in.messageID != 0 && len(chunks) == 1
+	a.sendChunks(ctx, in, chunks, kb, edit)
+}
+
+// sendChunks sends the parts of a reply in order, the keyboard on the last. With
+// edit, the single part replaces the message that carried the pressed button; if
+// that message cannot be edited any more, it is sent as a new message.
+func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, kb *models.InlineKeyboardMarkup, edit bool) {
+	var markup models.ReplyMarkup
+	if kb != nil {
+		markup = kb
+	}
+	if edit {
+		err := a.call(ctx, "editMessageText", in.msg.Community, func(ctx context.Context) error {
+			_, err := a.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+				ChatID: in.chatID, MessageID: in.messageID, Text: chunks[0],
+				ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
+				LinkPreviewOptions: noPreview(),
+			})
+			if err != nil && strings.Contains(err.Error(), "message is not modified") {
+				return nil // the same step again: what is shown is already right
+			}
+			return err
+		})
+		if err == nil || !errors.Is(err, tgbot.ErrorBadRequest) {
+			return
+		}
+		// Too old, deleted, or not the bot's: fall back to a new message.
+	}
+	for i, c := range chunks {
+		p := &tgbot.SendMessageParams{
+			ChatID: in.chatID, MessageThreadID: in.threadID, Text: c,
+			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview(),
+		}
+		if i == len(chunks)-1 {
+			p.ReplyMarkup = markup
+		}
+		if i == 0 && in.group && in.callbackID == "" && in.messageID != 0 {
+			// In a busy group, show whose message this answers.
+			p.ReplyParameters = &models.ReplyParameters{MessageID: in.messageID, AllowSendingWithoutReply: true}
+		}
+		if err := a.call(ctx, "sendMessage", in.msg.Community, func(ctx context.Context) error {
+			_, err := a.tg.SendMessage(ctx, p)
+			return err
+		}); err != nil {
+			return // counted and logged by call; later parts would read out of order
+		}
+	}
+}
+
+func noPreview() *models.LinkPreviewOptions {
+	t := true
+	return &models.LinkPreviewOptions{IsDisabled: &t}
+}
+
+// isAdmin reports whether the /stats sender may see this chat's stats, and
+// which community those are ("" = all Telegram numbers, for listed admins in a
+// private chat).
+func (a *Adapter) isAdmin(ctx context.Context, in incoming) (community string, ok bool) {
+	if !in.group {
+		return "", a.admins[in.userID]
+	}
+	var member *models.ChatMember
+	err := a.call(ctx, "getChatMember", in.msg.Community, func(ctx context.Context) error {
+		var err error
+		member, err = a.tg.GetChatMember(ctx, &tgbot.GetChatMemberParams{ChatID: in.chatID, UserID: in.userID})
+		return err
+	})
+	if err != nil || member == nil {
+		return "", false
+	}
+	ok = slices.Contains([]models.ChatMemberType{models.ChatMemberTypeOwner, models.ChatMemberTypeAdministrator}, member.Type)
+	return in.msg.Community, ok
+}
