@@ -15,14 +15,17 @@ func cmdKB(_ context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	rest := fl.Args()
-	if len(rest) != 1 || (rest[0] != "check" && rest[0] != "export") {
+	if len(rest) == 0 || (rest[0] != "check" && rest[0] != "export") {
 		fmt.Fprintln(e.stderr, "usage: supportbot kb check | export")
 		return errUsage
 	}
+	verb := rest[0]
 	// Flags may also follow the verb: supportbot kb check --kb DIR.
-	if err := fl.Parse(rest[1:]); err != nil {
+	if err := fl.Parse(rest[1:]); err != nil || fl.NArg() > 0 {
+		fmt.Fprintln(e.stderr, "usage: supportbot kb check | export")
 		return errUsage
 	}
+	rest = []string{verb}
 	where := "the built-in knowledge base"
 	if e.cfg.KB != "" {
 		where = e.cfg.KB
