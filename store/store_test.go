@@ -152,16 +152,28 @@ func TestCounts(t *testing.T) {
 	send("telegram", "-100200", "a", "hello", "")
 	clk.Add(31 * time.Minute)
 	send("telegram", "-100200", "a", "", bot.DataTopicPrefix+t1)
-	// B: a private Telegram chat going through the triage, pressing the first
-	// button each time until the triage ends.
+	// B: a private Telegram chat going through the triage, pressing the last
+	// answer button each time ("No, I'm safe" first) until the triage ends.
 	r := send("telegram", bot.CommunityDM, "b", "", bot.DataTriage)
 	triageMsgs := 1
 	for i := 0; i < 20 && r.Kind == bot.KindTriage && len(r.Choices) > 0; i++ {
 		if ev := rec.events[len(rec.events)-1]; ev.TriageOutcome != "" {
 			break
 		}
-		r = send("telegram", bot.CommunityDM, "b", "", r.Choices[0].Data)
+		pick := -1
+		for j, c := range r.Choices {
+			if c.Label != "Back" && c.Label != "Start again" {
+				pick = j
+			}
+		}
+		if pick < 0 {
+			break
+		}
+		r = send("telegram", bot.CommunityDM, "b", "", r.Choices[pick].Data)
 		triageMsgs++
+	}
+	if triageMsgs < 3 {
+		t.Errorf("the triage ended after %d messages; the script wants a path through several questions", triageMsgs)
 	}
 	// C: a Discord guild: a forged button, a crisis message, gibberish.
 	send("discord", "g1", "c", "", "v9:forged-button")
