@@ -167,7 +167,7 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		return b.smalltalkReply(key)
 	}
 	if wantsTriage(rest) {
-		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: "Help me choose", Data: DataTriage}}}
+		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: b.message("button_triage"), Data: DataTriage}}}
 	}
 	r := b.matchReply(rest, ev)
 	if q := lastQuestion(text); q != "" {
@@ -194,8 +194,8 @@ func (b *Bot) smalltalkReply(key string) Reply {
 // menuChoices are the buttons offered where the person may not know what to ask.
 func (b *Bot) menuChoices() []Choice {
 	return []Choice{
-		{Label: "Help me choose", Data: DataTriage},
-		{Label: "Browse topics", Data: DataTopics},
+		{Label: b.message("button_triage"), Data: DataTriage},
+		{Label: b.message("button_topics"), Data: DataTopics},
 	}
 }
 

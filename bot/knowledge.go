@@ -62,4 +62,8 @@ var MessageKeys = []string{
 	"empty",        // an empty message, only emoji, or nothing readable
 	"topics",       // the heading above the list of topics
 	"disclaimer",   // not a substitute for professional help (appended to answers)
+	// Button labels (at most 80 characters).
+	"button_triage", // starts the triage
+	"button_topics", // lists the topics
+	"button_other",  // none of the topics offered when the bot asks which was meant
 }

@@ -499,7 +499,7 @@ func (b *Bot) matchReply(norm string, ev *Event) Reply {
 	r := b.answer(first.topic, c1)
 	if first.topic.ID == "difference" {
 		// The difference is where most people start; offer the triage next.
-		r.Choices = append([]Choice{{Label: "Help me choose", Data: DataTriage}}, r.Choices...)
+		r.Choices = append([]Choice{{Label: b.message("button_triage"), Data: DataTriage}}, r.Choices...)
 	}
 	return r
 }
@@ -510,7 +510,7 @@ func (b *Bot) clarify(a, c *Topic, score float64) Reply {
 	if c != nil {
 		ch = append(ch, Choice{Label: c.Title, Data: DataTopicPrefix + c.ID})
 	}
-	ch = append(ch, Choice{Label: "Something else", Data: DataTopics})
+	ch = append(ch, Choice{Label: b.message("button_other"), Data: DataTopics})
 	return Reply{Kind: KindFallback, Score: score, Text: b.message("clarify"), Choices: ch}
 }
 

@@ -19,7 +19,7 @@ func TestMatcherLookup(t *testing.T) {
 		{"who runs it", "leadership"},
 		{"facilitator?", "leadership"},
 		{"what are the fees", "cost"},          // synonym
-		{"how much dose it cots", "cost"},     // typos: "cots" is too short to correct, "much" carries it
+		{"how much dose it cots", "cost"},      // typos: "cots" is too short to correct, "much" carries it
 		{"whos the facilitater", "leadership"}, // typo, one edit
 		{"peer group or therapy group", "difference"},
 	}

@@ -192,6 +192,9 @@ func (l *loader) messages(fsys fs.FS) map[string]string {
 				l.add(MessagesFile, v.Line, "message %q is empty", k)
 			}
 			out[k] = strings.TrimSpace(s)
+			if strings.HasPrefix(k, "button_") && len([]rune(out[k])) > bot.MaxLabelLen {
+				l.add(MessagesFile, v.Line, "button label %q is over %d characters", k, bot.MaxLabelLen)
+			}
 		}
 	}
 	for _, k := range bot.MessageKeys {
