@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -252,4 +253,66 @@ func scanBytes(data []byte, needles [][]byte) int {
 		}
 	}
 	return hits
+}
+
+// TestFullDisk puts the database on a small tmpfs and fills it: replies go on,
+// the failures are counted, the counts are kept in memory, and everything is
+// written once space is freed. It needs the right to mount (root in a container
+// with CAP_SYS_ADMIN) and skips without it.
+func TestFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (%v: %s)", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	path := filepath.Join(dir, "stats.db")
+	logs := &syncBuffer{}
+	db := openStore(t, path, store.Options{
+		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
+		FlushInterval: 5 * time.Millisecond,
+	})
+	b := newBot(t, bot.WithRecorder(db))
+	ctx := context.Background()
+
+	// Fill the file system to the last byte.
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+
+	const n = 200
+	for i := range n {
+		// Many topics and communities: new rows, new pages to write.
+		r := b.Handle(ctx, bot.Message{Platform: "discord", Community: "guild" + strconv.Itoa(i), Conversation: strconv.Itoa(i), Data: bot.DataTopics})
+		if r.Text == "" {
+			t.Fatalf("message %d got an empty reply on a full disk", i)
+		}
+	}
+	waitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 2 })
+	if qs := db.QueueStats(); qs.Written != 0 || qs.Dropped != 0 {
+		t.Errorf("on a full disk: %+v, want nothing written and nothing dropped", qs)
+	}
+	if !strings.Contains(logs.String(), "write failed") {
+		t.Errorf("the failure was not logged:\n%s", logs.String())
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the pending counts to be written", func() bool { return db.QueueStats().Written == n })
+	errs := db.QueueStats().Errors
+	closeStore(t, db)
+	checkIntegrity(t, path)
+	r := report(t, path, store.Filter{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)})
+	if r.Messages != n || r.Sessions != n || r.Errors["store"] != errs {
+		t.Errorf("after freeing space: messages %d sessions %d store errors %d, want %d, %d, %d", r.Messages, r.Sessions, r.Errors["store"], n, n, errs)
+	}
 }
