@@ -206,8 +206,11 @@ func (r *Report) add(bucket int64, platform, metric, key string, n int64) {
 
 // Summary is the report behind a chat's /stats: the text report and its chart
 // for one platform and community ("" for all of the platform's communities)
-// over the last since.
+// over the last since (seven days when since is not positive).
 func (d *DB) Summary(ctx context.Context, platform, community string, since time.Duration) (text string, png []byte, err error) {
+	if since <= 0 {
+		since = 7 * 24 * time.Hour
+	}
 	now := d.opt.Now()
 	r, err := d.Report(ctx, Filter{Since: now.Add(-since), Until: now, Platform: platform, Community: community})
 	if err != nil {

@@ -285,6 +285,9 @@ func (d *DB) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close stats db: flush abandoned: %w", ctx.Err()))
 		}
 		d.cancel()
+		// An event that raced past the closed flag after the writer's last
+		// drain is lost; count it.
+		d.dropped.Add(int64(len(d.queue)))
 		if p := d.writeErr.Load(); p != nil {
 			errs = append(errs, fmt.Errorf("close stats db: counts not written: %w", *p))
 		}

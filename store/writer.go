@@ -241,8 +241,8 @@ func (w *writer) add(e bot.Event) {
 }
 
 // inc adds n to a pending row. A new row beyond maxPendingRows (the database has
-// been unwritable for long, with many distinct rows) is not kept: the loss is
-// counted as a dropped event.
+// been unwritable for long, with many distinct rows) is not kept: each lost
+// counter counts as one dropped event.
 func (w *writer) inc(k rowKey, n int64) {
 	if old, ok := w.pending.rows[k]; ok || len(w.pending.rows) < maxPendingRows {
 		w.pending.rows[k] = old + n
