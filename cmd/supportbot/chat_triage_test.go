@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// TestChatTriage runs `supportbot chat` with stdin piped: "help me decide", then
+// numbered buttons or typed answers, must reach the outcome, and the stats
+// store must count it.
+func TestChatTriage(t *testing.T) {
+	k, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recommendation := func(id string) string {
+		for _, o := range k.Triage.Outcomes {
+			if o.ID == id {
+				first, _, _ := strings.Cut(bot.Plain(o.Recommendation), "\n")
+				return first
+			}
+		}
+		t.Fatalf("no outcome %q in the flow", id)
+		return ""
+	}
+	crisisIntro, _, _ := strings.Cut(bot.Plain(k.Crisis.Intro), "\n")
+	tests := []struct {
+		name    string
+		stdin   string
+		outcome string
+		want    []string
+	}{
+		{
+			name: "numbers",
+			// [1] Help me choose; [2] No; [1] Comfort; [3] A little; [1] Cost.
+			stdin: "help me decide\n1\n2\n1\n3\n1\n", outcome: bot.OutcomeSupportGroup,
+			want: []string{recommendation(bot.OutcomeSupportGroup), k.Triage.Text.Why, "not a diagnosis or professional advice", "] What it costs"},
+		},
+		{
+			name:  "typed answers",
+			stdin: "help me decide\n1\nno\nto learn new skills\nquite a bit\npeer led\nnothing\n", outcome: bot.OutcomeBoth,
+			want: []string{recommendation(bot.OutcomeBoth), "not a diagnosis or professional advice"},
+		},
+		{
+			name:  "the first answer is yes",
+			stdin: "help me decide\n1\n1\n", outcome: bot.OutcomeUrgentHelp,
+			want: []string{crisisIntro, "] " + k.Triage.Text.StartAgain},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "stats.db")
+			vars := map[string]string{"SUPPORTBOT_DB": db}
+			out, _, err := runCLI(t, vars, tc.stdin, "chat")
+			if err != nil {
+				t.Fatalf("chat: %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("chat output lacks %q:\n%s", w, out)
+				}
+			}
+			js, _, err := runCLI(t, vars, "", "stats", "--json")
+			if err != nil {
+				t.Fatalf("stats --json: %v", err)
+			}
+			var st struct {
+				Triage struct {
+					Started   int            `json:"started"`
+					Completed int            `json:"completed"`
+					Outcomes  map[string]int `json:"outcomes"`
+				} `json:"triage"`
+			}
+			if err := json.Unmarshal([]byte(js), &st); err != nil {
+				t.Fatalf("stats --json: %v\n%s", err, js)
+			}
+			if st.Triage.Started != 1 || st.Triage.Completed != 1 || st.Triage.Outcomes[tc.outcome] != 1 {
+				t.Errorf("stats triage = %+v, want started 1, completed 1, outcomes {%s: 1}", st.Triage, tc.outcome)
+			}
+		})
+	}
+}
