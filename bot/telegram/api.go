@@ -19,7 +19,7 @@ import (
 const (
 	maxRetries    = 3                // after the first attempt, for 429, 5xx and timeouts
 	maxRetryAfter = 60 * time.Second // a longer retry_after is not waited for: the call fails
-	callTimeout   = 15 * time.Second // one attempt of one call (uploads included)
+	callTimeout   = 15 * time.Second // default for one attempt of one call (uploads included)
 	baseBackoff   = 250 * time.Millisecond
 )
 
@@ -59,7 +59,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	status := 0
 	for attempt := 0; ; attempt++ {
 		status = 0
-		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), callTimeout)
+		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), a.cfg.CallTimeout)
 		err = fn(actx)
 		cancel()
 		if a.cfg.OnAPICall != nil {

@@ -216,7 +216,7 @@ func joinHTML(ls []Line) string {
 		for _, s := range l.Spans {
 			text := html.EscapeString(strings.ToValidUTF8(s.Text, "\uFFFD"))
 			switch {
-			case s.URL != "":
+			case s.URL != "" && utf8.ValidString(s.URL):
 				b.WriteString(`<a href="`)
 				b.WriteString(html.EscapeString(s.URL))
 				b.WriteString(`">`)
@@ -228,6 +228,9 @@ func joinHTML(ls []Line) string {
 				b.WriteString("</a>")
 			case s.Bold:
 				b.WriteString("<b>" + text + "</b>")
+			case s.URL != "":
+				// A link Telegram would reject: show its label, never a broken href.
+				b.WriteString(text)
 			default:
 				b.WriteString(text)
 			}

@@ -79,6 +79,9 @@ type Config struct {
 	PollTimeout time.Duration
 	// MaxConcurrent bounds the updates handled at once; 0 = 64.
 	MaxConcurrent int
+	// CallTimeout bounds one attempt of one Bot API call (not the long poll);
+	// 0 = 15 seconds.
+	CallTimeout time.Duration
 }
 
 // Webhook configures webhook mode: the adapter listens on Listen and registers
@@ -168,6 +171,9 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	if a.cfg.PollTimeout <= 0 {
 		a.cfg.PollTimeout = 50 * time.Second
 	}
+	if a.cfg.CallTimeout <= 0 {
+		a.cfg.CallTimeout = callTimeout
+	}
 	if a.cfg.MaxConcurrent <= 0 {
 		a.cfg.MaxConcurrent = 64
 	}
@@ -201,9 +207,6 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	if cfg.APIURL != "" {
 		opts = append(opts, tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")))
-	}
-	if cfg.Webhook != nil {
-		opts = append(opts, tgbot.WithWebhookSecretToken(cfg.Webhook.Secret))
 	}
 	tg, err := tgbot.New(cfg.Token, opts...)
 	if err != nil {

@@ -108,34 +108,43 @@ func TestTriageByButtonsAcrossRestart(t *testing.T) {
 	e := newEnv(t)
 	c := e.ask(dm, person, "/triage")
 	first := c
+	outcome := func() string {
+		for _, ev := range e.rec.all() {
+			if ev.TriageOutcome != "" {
+				return ev.TriageOutcome
+			}
+		}
+		return ""
+	}
 	steps, restarted := 0, false
-	for steps = 0; steps < 20; steps++ {
+	for ; steps < 10 && outcome() == ""; steps++ {
 		data, _ := buttons(c)
-		if len(data) == 0 {
-			t.Fatalf("triage step %d has no buttons: %q", steps, visible(t, c))
+		// Each question's answers come first, then Back and Start again; the
+		// second answer never leads to the urgent-help outcome (the first
+		// question's first answer does).
+		if len(data) < 3 {
+			t.Fatalf("triage step %d offers %v: %q", steps, data, visible(t, c))
 		}
-		if strings.HasPrefix(data[0], bot.DataTopicPrefix) || data[0] == bot.DataTriage || data[0] == bot.DataTopics {
-			break // past the questions: the outcome offers topics or a restart
-		}
-		if steps == 1 && !restarted {
+		if steps == 1 {
 			e.stop()
 			e.start()
 			restarted = true
 		}
-		id := e.srv.Press(dm, person, c, data[0])
+		id := e.srv.Press(dm, person, c, data[1])
 		next := e.next(dm)
 		if !e.srv.CallbackAnswered(id) {
 			t.Errorf("step %d: callback query not answered", steps)
 		}
-		if next.Method == "editMessageText" {
-			if next.MessageID != c.MessageID {
-				t.Errorf("step %d: edited message %d, want the pressed one %d", steps, next.MessageID, c.MessageID)
-			}
+		if next.Method != "editMessageText" || next.MessageID != c.MessageID {
+			t.Errorf("step %d: %s of message %d, want the pressed message %d edited in place", steps, next.Method, next.MessageID, c.MessageID)
 		}
 		c = next
 	}
-	if !restarted {
-		t.Fatalf("the triage ended after %d steps, before the restart", steps)
+	if !restarted || outcome() == "" {
+		t.Fatalf("after %d presses: restarted %v, outcome %q; want a restart and an outcome", steps, restarted, outcome())
+	}
+	if outcome() == "urgent-help" {
+		t.Errorf("the safe path ended in urgent-help")
 	}
 	edits := 0
 	for _, call := range e.srv.Calls() {
@@ -486,6 +495,23 @@ func TestRetry5xxThenSuccess(t *testing.T) {
 	}
 	if n := strings.Count(strings.Join(e.api.list(), ","), "sendMessage err"); n != 2 {
 		t.Errorf("%d failed sendMessage attempts reported, want 2", n)
+	}
+}
+
+func TestTimeoutRetried(t *testing.T) {
+	e := newEnv(t, func(c *telegram.Config) { c.CallTimeout = 200 * time.Millisecond })
+	// The first attempt hangs past the call timeout (and is then not processed
+	// by the server); the retry goes through.
+	e.srv.FailNext("sendMessage", telegramtest.Failure{Delay: time.Minute})
+	if c := e.ask(dm, person, question); c.Method != "sendMessage" {
+		t.Fatalf("got %s", c.Method)
+	}
+	e.api.wait(t, "sendMessage ok")
+	if calls := e.api.list(); !slices.Contains(calls, "sendMessage err") {
+		t.Errorf("API calls %v, want a timed-out sendMessage before the success", calls)
+	}
+	if p := e.srv.Pending(dm.ID); len(p) != 0 {
+		t.Errorf("the answer was sent %d extra times", len(p))
 	}
 }
 

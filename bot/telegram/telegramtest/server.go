@@ -61,11 +61,15 @@ type Call struct {
 	Commands        []models.BotCommand
 }
 
-// Failure is a scripted error answer for the next call of a method.
+// Failure is a scripted answer for the next call of a method: an error, a
+// delay, or both.
 type Failure struct {
-	Code        int    // HTTP status and error_code: 429, 500, 502...
+	Code        int    // HTTP status and error_code: 429, 500, 502...; 0 = process normally (after Delay)
 	RetryAfter  int    // parameters.retry_after, for 429
 	Description string // default derived from Code
+	// Delay holds the answer back, to make the bot's call time out. If the bot
+	// gives up first, the request is not processed (nothing is sent).
+	Delay time.Duration
 }
 
 // Server is a fake Bot API. Create it with [NewServer]; Close it when done
@@ -458,21 +462,30 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lower := strings.ToLower(method)
-	s.mu.Lock()
-	if fs := s.failures[lower]; len(fs) > 0 {
-		f := fs[0]
-		s.failures[lower] = fs[1:]
-		s.mu.Unlock()
-		if f.Description == "" {
-			f.Description = http.StatusText(f.Code)
-			if f.Code == 429 {
-				f.Description = "Too Many Requests: retry after " + strconv.Itoa(f.RetryAfter)
+	if f, ok := s.takeFailure(lower); ok {
+		if f.Delay > 0 {
+			t := time.NewTimer(f.Delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return // the bot gave up: nothing is processed
+			case <-s.ctx.Done():
+				t.Stop()
+				return
 			}
 		}
-		writeError(w, &apiError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter})
-		return
+		if f.Code != 0 {
+			if f.Description == "" {
+				f.Description = http.StatusText(f.Code)
+				if f.Code == 429 {
+					f.Description = "Too Many Requests: retry after " + strconv.Itoa(f.RetryAfter)
+				}
+			}
+			writeError(w, &apiError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter})
+			return
+		}
 	}
-	s.mu.Unlock()
 	var result any
 	switch lower {
 	case "getme":
@@ -519,6 +532,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.counts[lower]++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+}
+
+// takeFailure pops the next scripted failure of method.
+func (s *Server) takeFailure(method string) (Failure, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fs := s.failures[method]
+	if len(fs) == 0 {
+		return Failure{}, false
+	}
+	s.failures[method] = fs[1:]
+	return fs[0], true
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
