@@ -108,9 +108,6 @@ func (c *flowChecker) text() {
 	}
 	c.label(-1, -1, "text.back", t.Back)
 	c.label(-1, -1, "text.start_again", t.StartAgain)
-	if d := strings.ToLower(t.Disclaimer); strings.TrimSpace(d) != "" && !strings.Contains(d, "not a diagnosis") {
-		c.add(-1, -1, -1, "text.disclaimer", "text.disclaimer must say plainly that this is not a diagnosis or professional advice")
-	}
 }
 
 func (c *flowChecker) outcomes() {
@@ -248,6 +245,7 @@ func (c *flowChecker) paths() {
 	reachedO := make([]bool, len(c.f.Outcomes))
 	onPath := make([]bool, len(c.f.Questions))
 	var path []*FlowOption
+	broken := false // a loop or a path too long cut the walk short
 	var walk func(q, depth, outcome int)
 	walk = func(q, depth, outcome int) {
 		reachedQ[q] = true
@@ -269,8 +267,10 @@ func (c *flowChecker) paths() {
 			case o.Next != "" && !hasNext:
 				// Reported already: a next question that does not exist.
 			case hasNext && onPath[next]:
+				broken = true
 				c.add(q, j, -1, "next", "next question %q is already on this path, which makes a loop: point next at a later question, or end with an outcome", o.Next)
 			case hasNext && depth+1 > MaxFlowQuestions:
+				broken = true
 				c.add(q, j, -1, "next", "this answer leads to question %d on one path; ask at most %d questions on any path", depth+1, MaxFlowQuestions)
 			case hasNext:
 				walk(next, depth+1, decided)
@@ -284,16 +284,49 @@ func (c *flowChecker) paths() {
 		}
 	}
 	walk(0, 1, -1)
-	for i, ok := range reachedQ {
-		if !ok {
-			c.add(i, -1, -1, "id", "question %q is never asked: no answer has next: %s", c.f.Questions[i].ID, c.f.Questions[i].ID)
+	// A broken path (a missing next question, a loop, a path too long) leaves
+	// what lies behind it unreached: report the cause, not each consequence.
+	broken = broken || c.brokenNext()
+	referenced := map[string]bool{}
+	for _, q := range c.f.Questions {
+		for _, o := range q.Options {
+			referenced[o.Next] = true
 		}
+	}
+	unreached := false
+	for i, ok := range reachedQ {
+		id := c.f.Questions[i].ID
+		switch {
+		case ok || i == 0:
+		case !referenced[id]:
+			unreached = true
+			c.add(i, -1, -1, "id", "question %q is never asked: no answer leads to it (give an answer `next: %s`, or remove it)", id, id)
+		case !broken:
+			unreached = true
+			c.add(i, -1, -1, "id", "question %q is never asked: the answers that lead to it are never reached", id)
+		}
+	}
+	if broken || unreached {
+		return
 	}
 	for i, ok := range reachedO {
 		if id := c.f.Outcomes[i].ID; !ok && c.hasOutcome(id) && c.oIndex[id] == i {
 			c.add(-1, -1, i, "id", "outcome %q is never reached: no path ends there", c.f.Outcomes[i].ID)
 		}
 	}
+}
+
+// brokenNext reports whether any answer names a next question that does not
+// exist (reported by questions).
+func (c *flowChecker) brokenNext() bool {
+	for _, q := range c.f.Questions {
+		for _, o := range q.Options {
+			if o.Next != "" && !c.hasQuestion(o.Next) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // end checks the outcome a path ends in: its reasons and its length.

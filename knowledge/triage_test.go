@@ -111,6 +111,17 @@ func TestBrokenFlows(t *testing.T) {
 			at:   "- id: orphan", want: `question "orphan" is never asked`,
 		},
 		{
+			name: "question reached only from an unreachable one",
+			old:  "outcomes:\n",
+			new:  "  - id: orphan\n    text: Nobody asks me.\n    options:\n      - {label: A, next: orphan2}\n      - {label: B, next: orphan2}\n  - id: orphan2\n    text: Nor me.\n    options:\n      - {label: A, outcome: both}\n      - {label: B, outcome: both}\noutcomes:\n",
+			at:   "- id: orphan2", want: `question "orphan2" is never asked: the answers that lead to it are never reached`,
+		},
+		{
+			name: "outcome never reached",
+			old:  "        reason: Mixed.\n        outcome: both\n", new: "        reason: Mixed.\n        outcome: support-group\n",
+			at: "- id: both", want: `outcome "both" is never reached`,
+		},
+		{
 			name: "path longer than five questions",
 			old:  "        reason: Peers lead.\n        outcome: support-group\n",
 			new:  "        reason: Peers lead.\n        next: q4\n",
@@ -257,5 +268,10 @@ func TestEmbeddedFlow(t *testing.T) {
 	}
 	if len(f.Outcomes) != 5 {
 		t.Errorf("got %d outcomes, want 5", len(f.Outcomes))
+	}
+	// The check cannot demand English words of a translated flow; the
+	// built-in one must say it plainly.
+	if !strings.Contains(f.Text.Disclaimer, "not a diagnosis or professional advice") {
+		t.Errorf("the disclaimer does not say plainly that this is not a diagnosis or professional advice: %q", f.Text.Disclaimer)
 	}
 }
