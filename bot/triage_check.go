@@ -16,6 +16,8 @@ type FlowProblem struct {
 	Msg      string
 }
 
+// String says where the problem is by question, answer or outcome number, for
+// the error of [New]; the knowledge loader reports file lines instead.
 func (p FlowProblem) String() string {
 	switch {
 	case p.Question >= 0 && p.Option >= 0:
@@ -31,6 +33,7 @@ func (p FlowProblem) String() string {
 // FlowError is the error [New] returns for a flow that does not hold together.
 type FlowError []FlowProblem
 
+// Error lists the problems, separated by semicolons.
 func (e FlowError) Error() string {
 	s := make([]string, len(e))
 	for i, p := range e {
