@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,9 +27,9 @@ const (
 
 // understand reads a typed line as an answer to the question at p: the number
 // of a button as shown ("2", "the second one", "two"), Back or Start again, or
-// an option's label or typed words ("yes", "peer led"). Whole-text matches win;
-// then phrases found inside the text, where a longer phrase beats one it
-// contains ("not sure" beats "sure"). More than one answer found is unclear.
+// an option's label or typed words ("yes", "peer led") found in the text as
+// whole words, where a longer phrase beats one it contains ("not sure" beats
+// "sure"). More than one answer found is unclear.
 func (t *triage) understand(p position, norm string) (typedAction, int) {
 	nOptions := len(t.flow.Questions[p.question].Options)
 	hasBack := len(p.answers) > 0
@@ -53,13 +54,6 @@ func (t *triage) understand(p position, norm string) (typedAction, int) {
 		cands = append(cands, cand{i, a})
 	}
 	cands = append(cands, cand{candBack, t.backTyped}, cand{candStart, t.startTyped})
-	for _, c := range cands {
-		for _, a := range c.aliases {
-			if a == norm {
-				return t.action(c.id, hasBack)
-			}
-		}
-	}
 	type hit struct{ id, from, to int }
 	words := strings.Fields(norm)
 	var hits []hit
@@ -67,33 +61,30 @@ func (t *triage) understand(p position, norm string) (typedAction, int) {
 		for _, a := range c.aliases {
 			aw := strings.Fields(a)
 			for i := 0; i+len(aw) <= len(words); i++ {
-				if equalWords(words[i:i+len(aw)], aw) {
+				if slices.Equal(words[i:i+len(aw)], aw) {
 					hits = append(hits, hit{c.id, i, i + len(aw)})
 				}
 			}
 		}
 	}
-	found := -100
-	for _, h := range hits {
-		inside := false
-		for _, o := range hits {
-			if o.id != h.id && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
-				inside = true
-				break
-			}
-		}
-		if inside {
-			continue
-		}
-		if found != -100 && found != h.id {
+	var found *hit
+	for i := range hits {
+		h := &hits[i]
+		covered := slices.ContainsFunc(hits, func(o hit) bool {
+			return o.id != h.id && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from
+		})
+		switch {
+		case covered:
+		case found != nil && found.id != h.id:
 			return typedUnclear, 0
+		default:
+			found = h
 		}
-		found = h.id
 	}
-	if found == -100 {
+	if found == nil {
 		return typedNone, 0
 	}
-	return t.action(found, hasBack)
+	return t.action(found.id, hasBack)
 }
 
 func (t *triage) action(id int, hasBack bool) (typedAction, int) {
@@ -108,15 +99,6 @@ func (t *triage) action(id int, hasBack bool) (typedAction, int) {
 		return typedStartAgain, 0
 	}
 	return typedOption, id
-}
-
-func equalWords(a, b []string) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Words for typed button numbers. They are how people count, not reply text, so
@@ -139,7 +121,7 @@ func typedNumber(norm string, nOptions int) (int, bool) {
 			continue
 		}
 		// "one" after an ordinal is a filler: "the second one".
-		if w == "one" && i > 0 && (indexOf(ordinals, ws[i-1]) >= 0 || ws[i-1] == "last") {
+		if w == "one" && i > 0 && (slices.Index(ordinals, ws[i-1]) >= 0 || ws[i-1] == "last") {
 			continue
 		}
 		rest = append(rest, w)
@@ -151,10 +133,10 @@ func typedNumber(norm string, nOptions int) (int, bool) {
 	if w == "last" {
 		return nOptions, true
 	}
-	if i := indexOf(cardinals, w); i >= 0 {
+	if i := slices.Index(cardinals, w); i >= 0 {
 		return i + 1, true
 	}
-	if i := indexOf(ordinals, w); i >= 0 {
+	if i := slices.Index(ordinals, w); i >= 0 {
 		return i + 1, true
 	}
 	for _, suffix := range []string{"st", "nd", "rd", "th"} {
@@ -168,15 +150,6 @@ func typedNumber(norm string, nOptions int) (int, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-func indexOf(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // triageMemory remembers, per conversation, the answers that led to the question
