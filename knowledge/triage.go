@@ -106,6 +106,7 @@ type triageReader struct {
 
 // fields returns a mapping's values by key, reporting keys it does not know.
 func (r *triageReader) fields(n *yaml.Node, known []string) map[string]*yaml.Node {
+	n = resolve(n)
 	m := r.l.mapping(TriageFile, n)
 	if m == nil {
 		return nil
@@ -121,6 +122,7 @@ func (r *triageReader) fields(n *yaml.Node, known []string) map[string]*yaml.Nod
 
 // str reads a text value; a missing one is "" (CheckFlow says if it matters).
 func (r *triageReader) str(n *yaml.Node) string {
+	n = resolve(n)
 	if n == nil || n.Tag == "!!null" {
 		return ""
 	}
@@ -133,6 +135,7 @@ func (r *triageReader) str(n *yaml.Node) string {
 
 // strs reads a list of texts, like `[finding, cost]`.
 func (r *triageReader) strs(n *yaml.Node) []string {
+	n = resolve(n)
 	if n == nil || n.Tag == "!!null" {
 		return nil
 	}
@@ -142,6 +145,7 @@ func (r *triageReader) strs(n *yaml.Node) []string {
 	}
 	out := make([]string, 0, len(n.Content))
 	for _, c := range n.Content {
+		c = resolve(c)
 		if c.Kind != yaml.ScalarNode {
 			r.l.add(TriageFile, c.Line, "expected text in this list")
 			continue
@@ -153,6 +157,7 @@ func (r *triageReader) strs(n *yaml.Node) []string {
 
 // list reads a list of mappings (questions, options, outcomes).
 func (r *triageReader) list(n *yaml.Node) []*yaml.Node {
+	n = resolve(n)
 	if n == nil {
 		return nil
 	}
@@ -193,6 +198,15 @@ func hasField(n *yaml.Node, field string) bool {
 		}
 	}
 	return false
+}
+
+// resolve follows a YAML alias (*name) to the node it names, so a curator may
+// reuse a piece of the flow with an anchor (&name).
+func resolve(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // fieldLine is the line of a mapping's field, or of the mapping itself.

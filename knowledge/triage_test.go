@@ -95,6 +95,22 @@ func TestValidFlowHasNoProblems(t *testing.T) {
 	}
 }
 
+// TestFlowFollowsAnchors: a curator may reuse a piece of YAML with an anchor
+// (&name) and an alias (*name).
+func TestFlowFollowsAnchors(t *testing.T) {
+	flow := strings.Replace(validFlow, "steps: [Ask a therapist.]", "steps: &ask [Ask a therapist.]", 1)
+	flow = strings.Replace(flow, "steps: [Do both.]", "steps: *ask", 1)
+	k, err := Load(withTriage(t, flow))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	for _, o := range k.Triage.Outcomes {
+		if o.ID == "both" && (len(o.Steps) != 1 || o.Steps[0] != "Ask a therapist.") {
+			t.Errorf("steps of both = %q, want the anchored [Ask a therapist.]", o.Steps)
+		}
+	}
+}
+
 func TestBrokenFlows(t *testing.T) {
 	const lead = "  - id: lead\n"
 	tests := []struct {
