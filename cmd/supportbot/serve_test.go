@@ -1,0 +1,465 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/store"
+)
+
+const secretToken = "123456:SECRET-token-never-printed"
+
+// TestServeConfigErrors runs `supportbot run` with one bad value at a time:
+// each gives one line naming the variable, and no token is printed.
+func TestServeConfigErrors(t *testing.T) {
+	brokenKB := t.TempDir() // a directory, but no knowledge base in it
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantVar string
+	}{
+		{"admin ids", map[string]string{"TELEGRAM_ADMIN_IDS": "123,abc"}, "TELEGRAM_ADMIN_IDS"},
+		{"telegram api url", map[string]string{"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
+		{"discord api url", map[string]string{"DISCORD_API_URL": "ftp://discord.com/api"}, "DISCORD_API_URL"},
+		{"guild id", map[string]string{"DISCORD_GUILD_ID": "my-guild"}, "DISCORD_GUILD_ID"},
+		{"kb missing", map[string]string{"SUPPORTBOT_KB": filepath.Join(brokenKB, "nope")}, "SUPPORTBOT_KB"},
+		{"http address", map[string]string{"SUPPORTBOT_HTTP": "8080"}, "SUPPORTBOT_HTTP"},
+		{"log level", map[string]string{"SUPPORTBOT_LOG_LEVEL": "loud"}, "SUPPORTBOT_LOG_LEVEL"},
+		{"log format", map[string]string{"SUPPORTBOT_LOG_FORMAT": "xml"}, "SUPPORTBOT_LOG_FORMAT"},
+		{"webhook url", map[string]string{"TELEGRAM_WEBHOOK_URL": "bot.example.org/hook"}, "TELEGRAM_WEBHOOK_URL"},
+		{"webhook listen", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_LISTEN": "8443"}, "TELEGRAM_WEBHOOK_LISTEN"},
+		{"webhook secret", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": "has spaces " + secretToken}, "TELEGRAM_WEBHOOK_SECRET"},
+		{"webhook listen without url", map[string]string{"TELEGRAM_WEBHOOK_LISTEN": ":8443"}, "TELEGRAM_WEBHOOK_LISTEN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"TELEGRAM_BOT_TOKEN": secretToken, "SUPPORTBOT_DB": filepath.Join(t.TempDir(), "stats.db")}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &stdout, &stderr)
+			if err == nil {
+				t.Fatalf("run with %v: no error", tc.env)
+			}
+			lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.wantVar) {
+				t.Errorf("run with %v: error %q, want one line naming %s", tc.env, err, tc.wantVar)
+			}
+			all := err.Error() + stdout.String() + stderr.String()
+			if strings.Contains(all, "SECRET-token") {
+				t.Errorf("run with %v: output contains the token: %q", tc.env, all)
+			}
+		})
+	}
+
+	t.Run("every problem at once", func(t *testing.T) {
+		env := map[string]string{
+			"TELEGRAM_BOT_TOKEN": secretToken,
+			"TELEGRAM_ADMIN_IDS": "x",
+			"TELEGRAM_API_URL":   "nope",
+			"SUPPORTBOT_HTTP":    "nope",
+		}
+		err := run(context.Background(), []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil {
+			t.Fatal("no error")
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != 3 {
+			t.Errorf("got %d lines, want 3 (one per variable):\n%s", len(lines), err)
+		}
+	})
+
+	t.Run("unreadable knowledge base", func(t *testing.T) {
+		env := map[string]string{"TELEGRAM_BOT_TOKEN": secretToken, "SUPPORTBOT_KB": brokenKB, "SUPPORTBOT_DB": filepath.Join(t.TempDir(), "stats.db")}
+		err := run(context.Background(), []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "knowledge base") {
+			t.Errorf("run with an empty SUPPORTBOT_KB: err = %v, want one about the knowledge base", err)
+		}
+	})
+}
+
+func TestServeNoPlatform(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"supportbot", "run"}, getenvFrom(nil), strings.NewReader(""), &stdout, &stderr)
+	if !errors.Is(err, errNoPlatform) {
+		t.Fatalf("run with no token: err = %v, want errNoPlatform", err)
+	}
+	for _, want := range []string{"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "supportbot chat"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("no-platform error %q does not mention %s", err, want)
+		}
+	}
+}
+
+// errFakeUnauthorized plays an adapter package's ErrUnauthorized.
+var errFakeUnauthorized = errors.New("fake: token rejected")
+
+// fakeAdapter is a platform that hands messages to the bot. Each Run fails
+// with runErr (if set) once, the way a dropped connection does.
+type fakeAdapter struct {
+	b         *bot.Bot
+	name      string
+	in        chan string // texts people send
+	replies   chan bot.Reply
+	connected atomic.Bool
+	runErr    error
+}
+
+func (f *fakeAdapter) Connected() bool { return f.connected.Load() }
+
+func (f *fakeAdapter) Run(ctx context.Context) error {
+	f.connected.Store(true)
+	defer f.connected.Store(false)
+	if f.runErr != nil {
+		return f.runErr
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case text := <-f.in:
+			f.replies <- f.b.Handle(context.WithoutCancel(ctx), bot.Message{Platform: f.name, Community: bot.CommunityDM, Conversation: "c1", Text: text})
+		}
+	}
+}
+
+// fakePlatforms replaces the real adapters for one test.
+func fakePlatforms(t *testing.T, mk func(d deps) []*platform) {
+	t.Helper()
+	old := platformFuncs
+	platformFuncs = mk
+	t.Cleanup(func() { platformFuncs = old })
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitFor polls cond until it holds, failing the test after a generous
+// deadline (a deadline against a hang, not a timing assertion).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestServeFakePlatforms runs `supportbot run` with two fake platforms, one of
+// which drops its connection at first: the other keeps serving, the dropped one
+// is reconnected, /readyz says which is not connected, and after cancellation
+// run returns nil with every reply's event in the stats database.
+func TestServeFakePlatforms(t *testing.T) {
+	backoffMin = 20 * time.Millisecond
+	t.Cleanup(func() { backoffMin = time.Second })
+
+	good := &fakeAdapter{name: "telegram", in: make(chan string), replies: make(chan bot.Reply)}
+	var flakyRuns atomic.Int32
+	flakyRelease := make(chan struct{})
+	flaky := &fakeAdapter{name: "discord", in: make(chan string), replies: make(chan bot.Reply)}
+	fakePlatforms(t, func(d deps) []*platform {
+		good.b, flaky.b = d.bot, d.bot
+		return []*platform{
+			{name: "telegram", tokenVar: "TELEGRAM_BOT_TOKEN", unauthorized: errFakeUnauthorized,
+				connect: func(context.Context) (adapter, error) { return good, nil }},
+			{name: "discord", tokenVar: "DISCORD_BOT_TOKEN", unauthorized: errFakeUnauthorized,
+				connect: func(ctx context.Context) (adapter, error) {
+					if flakyRuns.Add(1) == 1 {
+						// The first connection drops at once; the test holds
+						// the reconnection until it has seen /readyz say so.
+						return &fakeAdapter{runErr: errors.New("gateway closed")}, nil
+					}
+					select {
+					case <-flakyRelease:
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+					return flaky, nil
+				}},
+		}
+	})
+
+	db := filepath.Join(t.TempDir(), "stats.db")
+	addr := freeAddr(t)
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": secretToken, "DISCORD_BOT_TOKEN": secretToken, "SUPPORTBOT_DB": db, "SUPPORTBOT_HTTP": addr}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+
+	readyz := func() (int, string) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	waitFor(t, "/readyz to report discord down and telegram up", func() bool {
+		code, body := readyz()
+		return code == 503 && strings.Contains(body, "discord: not connected") && strings.Contains(body, "telegram: ok")
+	})
+	// Telegram serves while Discord is down.
+	good.in <- "hello"
+	if r := <-good.replies; r.Text == "" {
+		t.Error("telegram: empty reply while discord was down")
+	}
+	close(flakyRelease)
+	waitFor(t, "/readyz to report ready", func() bool { code, _ := readyz(); return code == 200 })
+	flaky.in <- "what does a support group cost?"
+	<-flaky.replies
+	good.in <- "thanks"
+	<-good.replies
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run after cancel: %v\nlog:\n%s", err, stderr.String())
+	}
+	log := stderr.String()
+	for _, want := range []string{"supportbot started", "platform connected", "platform disconnected", "gateway closed", "stats flushed", "supportbot stopped"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "SECRET-token") || strings.Contains(log, "support group cost") {
+		t.Errorf("log holds a token or message text:\n%s", log)
+	}
+	if got := messagesInDB(t, db); got != 3 {
+		t.Errorf("the stats database counts %d messages, want 3", got)
+	}
+}
+
+// TestServeUnauthorized: a token rejected at start fails run, naming the
+// platform and the variable, never the token.
+func TestServeUnauthorized(t *testing.T) {
+	fakePlatforms(t, func(d deps) []*platform {
+		return []*platform{
+			{name: "discord", tokenVar: "DISCORD_BOT_TOKEN", unauthorized: errFakeUnauthorized,
+				connect: func(context.Context) (adapter, error) {
+					return nil, fmt.Errorf("get gateway: %w", errFakeUnauthorized)
+				}},
+		}
+	})
+	env := map[string]string{"DISCORD_BOT_TOKEN": secretToken, "SUPPORTBOT_DB": filepath.Join(t.TempDir(), "stats.db")}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	if !errors.Is(err, errFakeUnauthorized) || !strings.Contains(err.Error(), "discord") || !strings.Contains(err.Error(), "DISCORD_BOT_TOKEN") {
+		t.Errorf("run with a rejected token: err = %v, want one naming discord and DISCORD_BOT_TOKEN", err)
+	}
+	if strings.Contains(err.Error()+stderr.String(), "SECRET-token") {
+		t.Error("the token was printed")
+	}
+}
+
+// messagesInDB reads the stats database the way `supportbot stats` does.
+func messagesInDB(t *testing.T, path string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer db.Close(ctx)
+	rep, err := db.Report(ctx, store.Filter{Since: time.Now().Add(-24 * time.Hour), Until: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return rep.Messages
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's and the test's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// helperEnv marks the test binary re-executed as `supportbot run` by
+// TestServeSIGTERM and TestServeSecondSignal.
+const helperEnv = "SUPPORTBOT_TEST_HELPER"
+
+// TestServeHelperProcess is not a test: it is `supportbot run` inside a child
+// process, so that the tests can send it real signals.
+func TestServeHelperProcess(t *testing.T) {
+	mode := os.Getenv(helperEnv)
+	if mode == "" {
+		t.Skip("the child process of TestServeSIGTERM and TestServeSecondSignal")
+	}
+	if mode == "stuck" {
+		// A platform that never finishes its replies in flight.
+		platformFuncs = func(d deps) []*platform {
+			return []*platform{{name: "telegram", tokenVar: "TELEGRAM_BOT_TOKEN", unauthorized: errFakeUnauthorized,
+				connect: func(context.Context) (adapter, error) { return stuckAdapter{}, nil }}}
+		}
+	}
+	err := run(context.Background(), []string{"supportbot", "--log-format", "json", "run"}, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "supportbot:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// stuckAdapter's Run never returns, as if a reply hung forever.
+type stuckAdapter struct{}
+
+func (stuckAdapter) Connected() bool { return true }
+func (stuckAdapter) Run(context.Context) error {
+	select {}
+}
+
+// startHelper starts the child process in mode with env, its stderr going to
+// the returned buffer.
+func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
+	cmd.Env = append(cmd.Env, env...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd, stderr
+}
+
+// TestServeSIGTERM sends SIGTERM to `supportbot run` while 50 people talk to it
+// through the real Telegram adapter and the fake Bot API: it exits 0, every
+// message it took got its reply, and every reply is counted in the stats
+// database (nothing lost in the queue).
+func TestServeSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	fake := telegramtest.NewServer(t)
+	db := filepath.Join(t.TempDir(), "stats.db")
+	cmd, stderr := startHelper(t, "telegram",
+		"TELEGRAM_BOT_TOKEN="+fake.Token(), "TELEGRAM_API_URL="+fake.URL, "SUPPORTBOT_DB="+db,
+		"DISCORD_BOT_TOKEN=", "SUPPORTBOT_HTTP=", "SUPPORTBOT_KB=")
+
+	const people = 50
+	texts := []string{"hello", "thanks", "what are you?", "hi there"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var replies atomic.Int64
+	var wg sync.WaitGroup
+	for i := range people {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := telegramtest.User(int64(1000 + i))
+			chat := telegramtest.Private(user)
+			for n := 0; ctx.Err() == nil; n++ {
+				fake.SendText(chat, user, texts[(i+n)%len(texts)])
+				if _, err := fake.Next(ctx, chat.ID); err != nil {
+					return // the child stopped taking messages
+				}
+				replies.Add(1)
+			}
+		}()
+	}
+	waitFor(t, "300 replies", func() bool { return replies.Load() >= 300 })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	cancel()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("supportbot run after SIGTERM: %v\nlog:\n%s", err, stderr.String())
+	}
+	sent := int64(fake.Count("sendMessage"))
+	if sent < 300 {
+		t.Errorf("the bot sent %d replies, want at least 300", sent)
+	}
+	if got := messagesInDB(t, db); got != sent {
+		t.Errorf("the stats database counts %d messages, but the bot replied to %d\nlog:\n%s", got, sent, stderr.String())
+	}
+	if rej := fake.Rejected(); len(rej) > 0 {
+		t.Errorf("the fake Bot API rejected %d requests, first: %v", len(rej), rej[0])
+	}
+	log := stderr.String()
+	for _, want := range []string{`"msg":"shutting down"`, `"msg":"stats flushed"`, `"msg":"supportbot stopped"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, fake.Token()) {
+		t.Error("the log contains the token")
+	}
+}
+
+// TestServeSecondSignal: while a graceful shutdown waits on a reply that never
+// finishes, a second SIGTERM kills the process at once (by the signal, not by
+// the drain deadline running out and run returning).
+func TestServeSecondSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	db := filepath.Join(t.TempDir(), "stats.db")
+	cmd, stderr := startHelper(t, "stuck", "TELEGRAM_BOT_TOKEN=x", "SUPPORTBOT_DB="+db, "SUPPORTBOT_HTTP=", "SUPPORTBOT_KB=", "DISCORD_BOT_TOKEN=")
+	waitFor(t, "the start", func() bool { return strings.Contains(stderr.String(), `"msg":"supportbot started"`) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, "the shutdown to begin", func() bool { return strings.Contains(stderr.String(), `"msg":"shutting down"`) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("after two SIGTERMs: err = %v, want the process killed by SIGTERM\nlog:\n%s", err, stderr.String())
+	}
+	ws, ok := exit.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("after two SIGTERMs: %v, want killed by SIGTERM\nlog:\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "still in flight") {
+		t.Error("the process waited for the drain deadline instead of dying at once")
+	}
+}
