@@ -211,6 +211,7 @@ func TestUnderstand(t *testing.T) {
 		{"10", "id prefer peer led please", typedOption, 0},
 		{"10", "a professional", typedOption, 1},
 		{"10", "thanks", typedNone, 0},
+		{"10", "my sister went to one led by peers and said it helped but i am not sure it is for me", typedNone, 0},
 	}
 	for _, tc := range tests {
 		p, ok := tr.walk(tc.answers)
@@ -276,6 +277,37 @@ func TestTypedAnswerExpires(t *testing.T) {
 	pressed.Data = r.Choices[1].Data
 	if r3 := b.Handle(ctx, pressed); r3.Kind != KindTriage || !strings.Contains(r3.Text, "Want?") {
 		t.Errorf("the button after %v: got %s %q, want the second question", triageMemoryTTL, r3.Kind, r3.Text)
+	}
+}
+
+// TestTriageConcurrent runs many conversations at once through one bot, for
+// the race detector: the typed-answer memory is the triage's only shared state.
+func TestTriageConcurrent(t *testing.T) {
+	b := newTestBot(t)
+	ctx := context.Background()
+	done := make(chan Kind, 8) // one result per conversation, never blocks
+	for i := range 8 {
+		go func() {
+			m := Message{Platform: "test", Community: CommunityDM, Conversation: string(rune('a' + i)), Data: DataTriage}
+			b.Handle(ctx, m)
+			m.Data = ""
+			var r Reply
+			for _, text := range []string{"no", "comfort", "peer led"} {
+				m.Text = text
+				r = b.Handle(ctx, m)
+			}
+			done <- r.Kind
+		}()
+	}
+	for range 8 {
+		select {
+		case k := <-done:
+			if k != KindTriage {
+				t.Errorf("a conversation ended with %s, want the triage outcome", k)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("conversations did not finish")
+		}
 	}
 }
 

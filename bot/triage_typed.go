@@ -19,6 +19,11 @@ const (
 	typedUnclear                       // looks like an answer, but which one?
 )
 
+// maxTypedAnswerWords is the longest typed line read as an answer: people
+// answer a question in a few words, and a longer line that happens to hold
+// "therapist" or "a lot" is more likely a question of its own.
+const maxTypedAnswerWords = 12
+
 // Candidates besides the options, in understand's phrase matching.
 const (
 	candBack  = -1
@@ -54,8 +59,12 @@ func (t *triage) understand(p position, norm string) (typedAction, int) {
 		cands = append(cands, cand{i, a})
 	}
 	cands = append(cands, cand{candBack, t.backTyped}, cand{candStart, t.startTyped})
-	type hit struct{ id, from, to int }
 	words := strings.Fields(norm)
+	if len(words) > maxTypedAnswerWords {
+		// A story or a question of its own, not an answer: the core answers it.
+		return typedNone, 0
+	}
+	type hit struct{ id, from, to int }
 	var hits []hit
 	for _, c := range cands {
 		for _, a := range c.aliases {
