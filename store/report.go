@@ -248,6 +248,8 @@ func sortedByCount(m map[string]int64) []string {
 const (
 	barWidth = 20 // characters of the longest bar
 	topN     = 10 // topics shown
+	// maxSparkDays is the longest range drawn one day per character.
+	maxSparkDays = 31
 )
 
 // WriteText writes the report for a person to read: totals with a per-day
@@ -272,17 +274,33 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 
-	msgs := make([]int64, len(r.Days))
-	sess := make([]int64, len(r.Days))
-	for i, d := range r.Days {
-		msgs[i], sess[i] = d.Messages, d.Sessions
+	// One character a day; beyond maxSparkDays, one a week (counted back from
+	// the last day) so the line still fits a phone's chat bubble.
+	per := 1
+	if len(r.Days) > maxSparkDays {
+		per = 7
 	}
+	var msgs, sess []int64
+	for i := range r.Days {
+		d := r.Days[len(r.Days)-1-i]
+		if i%per == 0 {
+			msgs, sess = append(msgs, 0), append(sess, 0)
+		}
+		msgs[len(msgs)-1] += d.Messages
+		sess[len(sess)-1] += d.Sessions
+	}
+	slices.Reverse(msgs)
+	slices.Reverse(sess)
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "%-20s %6d  %s\n", "Messages", r.Messages, sparkline(msgs))
 	fmt.Fprintf(&b, "%-20s %6d  %s\n", "Sessions", r.Sessions, sparkline(sess))
 	if n := len(r.Days); n > 0 {
 		first, last := shortDate(r.Days[0].Date), shortDate(r.Days[n-1].Date)
-		fmt.Fprintf(&b, "%-20s %6s  %s\n", "", "", dayAxis(first, last, n))
+		axis := dayAxis(first, last, len(msgs))
+		if per > 1 {
+			axis += " (weekly)"
+		}
+		fmt.Fprintf(&b, "%-20s %6s  %s\n", "", "", axis)
 	}
 
 	b.WriteString("\nReplies\n")

@@ -518,6 +518,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"report", store.Filter{Since: now.Add(-7 * 24 * time.Hour), Until: now}},
 		{"report-discord", store.Filter{Since: now.Add(-7 * 24 * time.Hour), Until: now, Platform: "discord", Community: "8812"}},
+		{"report-90d", store.Filter{Since: now.Add(-90 * 24 * time.Hour), Until: now}},
 		{"report-empty", store.Filter{Since: now.Add(-30 * 24 * time.Hour), Until: now.Add(-20 * 24 * time.Hour)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
