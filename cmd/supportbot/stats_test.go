@@ -213,3 +213,19 @@ func TestStatsAfterAsk(t *testing.T) {
 		t.Errorf("after one ask: %+v, want one console message", r)
 	}
 }
+
+// TestAskWithoutStore: a stats database that cannot be opened never stops a
+// conversation: one warning, and the answer.
+func TestAskWithoutStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "stats.db")
+	out, errOut, err := statsRun(t, "--db", path, "ask", "hello")
+	if err != nil {
+		t.Fatalf("ask with an unopenable stats database: %v", err)
+	}
+	if out == "" {
+		t.Error("ask gave no reply")
+	}
+	if got := strings.Count(errOut, "stats store unavailable"); got != 1 {
+		t.Errorf("warnings: got %d, want 1:\n%s", got, errOut)
+	}
+}
