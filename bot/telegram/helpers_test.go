@@ -157,6 +157,8 @@ type env struct {
 	cfg  telegram.Config
 	a    *telegram.Adapter
 	stop func()
+	// cancel cancels the running adapter's context without waiting for Run.
+	cancel context.CancelFunc
 	// secrets must never appear in the logs.
 	secrets []string
 }
@@ -201,7 +203,8 @@ func newEnv(t *testing.T, configure ...func(*telegram.Config)) *env {
 		e.cfg.Handler = realCore(t, e.rec)
 	}
 	e.core = e.cfg.Handler
-	e.secrets = []string{e.srv.Token(), strconv.FormatInt(userID, 10), strconv.FormatInt(adminID, 10), strconv.FormatInt(groupID, 10)}
+	e.secrets = []string{e.srv.Token(), strconv.FormatInt(userID, 10), strconv.FormatInt(adminID, 10), strconv.FormatInt(groupID, 10),
+		question, "kill myself", "tell me everything", "<script>"}
 	t.Cleanup(e.checkLogs)
 	e.start()
 	return e
@@ -221,6 +224,7 @@ func (e *env) start() {
 	go func() { done <- a.Run(ctx) }()
 	var once sync.Once
 	e.a = a
+	e.cancel = cancel
 	e.stop = func() {
 		once.Do(func() {
 			cancel()

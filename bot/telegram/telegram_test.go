@@ -553,6 +553,35 @@ func TestPanicRecoveredWithFallback(t *testing.T) {
 	}
 }
 
+// TestRunFinishesRepliesInFlight cancels Run while the core is still working on
+// a message: the reply must still be sent, and before Run returns.
+func TestRunFinishesRepliesInFlight(t *testing.T) {
+	entered := make(chan struct{}, 1) // the handler signals once without blocking
+	release := make(chan struct{})
+	e := newEnv(t, func(c *telegram.Config) {
+		c.Handler = handlerFunc(func(ctx context.Context, m bot.Message) bot.Reply {
+			entered <- struct{}{}
+			<-release
+			return bot.Reply{Kind: bot.KindSmalltalk, Text: "still here"}
+		})
+	})
+	// A slow Bot API keeps the reply in flight a while after the core is done.
+	e.srv.FailNext("sendMessage", telegramtest.Failure{Delay: 300 * time.Millisecond})
+	e.srv.SendText(dm, person, "hello")
+	select {
+	case <-entered:
+	case <-time.After(waitLimit):
+		t.Fatal("the handler was not called")
+	}
+	e.cancel()
+	close(release)
+	e.stop() // waits for Run to return
+	p := e.srv.Pending(dm.ID)
+	if len(p) != 1 || p[0].Text != "still here" {
+		t.Fatalf("when Run returned the chat had %+v, want the reply in flight", p)
+	}
+}
+
 func TestNewRejectedToken(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	const bad = "999:wrong-secret-token-value"
