@@ -111,8 +111,7 @@ func (r *Report) topicsPlot() (*plot.Plot, error) {
 	top := r.topTopics(topN)
 	if len(top) == 0 {
 		p.Title.Text = "Top topics: none answered in this period"
-		p.HideY()
-		p.X.Max = 1
+		p.HideAxes()
 		return p, nil
 	}
 	slices.Reverse(top) // the plot's Y axis grows upwards
