@@ -112,6 +112,7 @@ func (r *Report) topicsPlot() (*plot.Plot, error) {
 	if len(top) == 0 {
 		p.Title.Text = "Top topics: none answered in this period"
 		p.HideAxes()
+		p.X.Label.Text = ""
 		return p, nil
 	}
 	slices.Reverse(top) // the plot's Y axis grows upwards
