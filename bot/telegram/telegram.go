@@ -432,21 +432,29 @@ func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, 
 		markup = kb
 	}
 	if edit {
+		stale := false
 		err := a.call(ctx, "editMessageText", in.msg.Community, func(ctx context.Context) error {
 			_, err := a.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
 				ChatID: in.chatID, MessageID: in.messageID, Text: chunks[0],
 				ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
 				LinkPreviewOptions: noPreview(),
 			})
-			if err != nil && strings.Contains(err.Error(), "message is not modified") {
+			switch {
+			case err == nil:
+			case strings.Contains(err.Error(), "message is not modified"):
 				return nil // the same step again: what is shown is already right
+			case errors.Is(err, tgbot.ErrorBadRequest):
+				// Too old, deleted, or not editable: not a failure, the reply
+				// goes out as a new message instead.
+				stale = true
+				return nil
 			}
 			return err
 		})
-		if err == nil || !errors.Is(err, tgbot.ErrorBadRequest) {
+		if err != nil || !stale {
 			return
 		}
-		// Too old, deleted, or not the bot's: fall back to a new message.
+		a.log.Debug("message not editable, sending the step anew")
 	}
 	for i, c := range chunks {
 		p := &tgbot.SendMessageParams{

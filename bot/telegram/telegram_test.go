@@ -165,6 +165,32 @@ func TestTriageByButtonsAcrossRestart(t *testing.T) {
 	}
 }
 
+// TestTriageStepOnUneditableMessageSentAnew presses a triage button on a message
+// Telegram no longer lets the bot edit: the step arrives as a new message, and
+// nothing is counted as a failure.
+func TestTriageStepOnUneditableMessageSentAnew(t *testing.T) {
+	e := newEnv(t)
+	e.allowRejected = []string{"message to edit not found"}
+	c := e.ask(dm, person, "/triage")
+	data, _ := buttons(c)
+	if len(data) < 2 {
+		t.Fatalf("triage offers %v", data)
+	}
+	gone := c
+	gone.MessageID += 1000 // deleted, or too old
+	e.srv.Press(dm, person, gone, data[1])
+	next := e.next(dm)
+	if next.Method != "sendMessage" || len(next.Keyboard) == 0 {
+		t.Errorf("got %s with %d button rows, want the next step as a new message", next.Method, len(next.Keyboard))
+	}
+	e.rec.wait(t, "triage step 2", func(ev bot.Event) bool { return ev.TriageStep == 2 })
+	for _, ev := range e.rec.all() {
+		if ev.Err == bot.ErrPlatformAPI {
+			t.Errorf("a stale message counted as an API failure: %+v", ev)
+		}
+	}
+}
+
 func TestGroupSilenceMentionCommandReply(t *testing.T) {
 	// One update at a time, so a reply to a later message proves the earlier
 	// ones were handled (and stayed silent).
