@@ -18,7 +18,9 @@ WORKDIR /src
 ARG GOPROXY
 ARG GOSUMDB
 COPY go.mod go.sum ./
-RUN go mod download
+# The cache mounts keep modules and compiled packages between builds on the
+# same machine; the image never contains them.
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 # .dockerignore lets in only go.mod, go.sum, cmd, bot, knowledge and store.
 COPY . .
 ARG VERSION=dev
@@ -26,7 +28,8 @@ ARG COMMIT=
 # CGO_ENABLED=0: modernc.org/sqlite is pure Go, so the binary is static and runs
 # on scratch. -s -w drop the symbol tables (smaller image; panics still carry
 # file:line). /out/data becomes the /data volume, owned by the non-root user.
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath \
         -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" \
         -o /out/supportbot ./cmd/supportbot \
     && mkdir -p /out/data
