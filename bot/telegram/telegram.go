@@ -62,7 +62,7 @@ type Config struct {
 	Logger   *slog.Logger // may be nil: discard
 	Webhook  *Webhook     // nil = long polling
 	// HTTPClient sends the Bot API requests; nil = a client with timeouts suited
-	// to long polling.
+	// to long polling. A client's Timeout must exceed PollTimeout.
 	HTTPClient *http.Client
 	// OnAPICall, if set, is told the result of every Bot API call attempt (for
 	// /metrics). err is nil on success.
@@ -86,7 +86,9 @@ type Config struct {
 
 // Webhook configures webhook mode: the adapter listens on Listen and registers
 // PublicURL (the address Telegram reaches, https) with Secret, which Telegram
-// then sends in the X-Telegram-Bot-Api-Secret-Token header of every request.
+// then sends in the X-Telegram-Bot-Api-Secret-Token header of every request;
+// a request without it is answered 401 and not processed. The listener speaks
+// plain HTTP and serves PublicURL's path: terminate TLS in front of it.
 type Webhook struct {
 	Listen    string // e.g. ":8443"
 	PublicURL string // e.g. "https://bot.example.org/telegram"

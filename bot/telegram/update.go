@@ -57,7 +57,9 @@ func decodeCallback(q *models.CallbackQuery) incoming {
 	switch {
 	case q.Message.Message != nil:
 		chat, in.messageID = q.Message.Message.Chat, q.Message.Message.ID
-		in.threadID = q.Message.Message.MessageThreadID
+		if q.Message.Message.IsTopicMessage {
+			in.threadID = q.Message.Message.MessageThreadID
+		}
 	case q.Message.InaccessibleMessage != nil:
 		chat, in.messageID = q.Message.InaccessibleMessage.Chat, q.Message.InaccessibleMessage.MessageID
 	default:
