@@ -86,6 +86,12 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	if err == nil {
 		return nil
 	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Shutting down (only setup calls run on a cancellable context; replies
+		// in flight do not): not a failure to count.
+		a.log.Debug("telegram call cancelled", "method", method)
+		return err
+	}
 	a.log.Error("telegram call failed", "method", method, "status", status, "err", a.redact(err))
 	a.record(ctx, community, bot.ErrPlatformAPI)
 	return err
