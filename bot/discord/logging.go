@@ -42,13 +42,13 @@ func routeLibraryLogs(l *slog.Logger) {
 			msg := "discordgo: " + strings.TrimSpace(verbs.ReplaceAllString(format, "_"))
 			switch level {
 			case discordgo.LogError:
-				l.Error(msg, "platform", Platform)
+				l.Error(msg)
 			case discordgo.LogWarning:
-				l.Warn(msg, "platform", Platform)
+				l.Warn(msg)
 			case discordgo.LogInformational:
-				l.Info(msg, "platform", Platform)
+				l.Info(msg)
 			default:
-				l.Debug(msg, "platform", Platform)
+				l.Debug(msg)
 			}
 		}
 	})
@@ -94,8 +94,12 @@ func safeErr(err error) string {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err.Error()
 	}
-	return fmt.Sprintf("%T", err)
+	// Library errors are fixed strings with at most an address in them;
+	// blank any URL, whose path could hold a token.
+	return urls.ReplaceAllString(err.Error(), "<url>")
 }
+
+var urls = regexp.MustCompile(`[a-z]+://\S+`)
 
 // httpStatus returns the HTTP status of a REST error, or 0.
 func httpStatus(err error) int {

@@ -293,7 +293,7 @@ func TestSafeErr(t *testing.T) {
 	}{
 		{rest, "http status 404 code 10062"},
 		{fmt.Errorf("respond: %w", rest), "http status 404 code 10062"},
-		{&url.Error{Op: "Post", URL: "https://discord.com/api/v9/webhooks/1/" + secret, Err: errors.New("boom")}, "Post request: *errors.errorString"},
+		{&url.Error{Op: "Post", URL: "https://discord.com/api/v9/webhooks/1/" + secret, Err: errors.New("boom")}, "Post request: boom"},
 	}
 	for _, tc := range tests {
 		got := safeErr(tc.err)

@@ -13,7 +13,7 @@
 //
 // It also enforces Discord's rules and records every breach as a violation
 // (see [Server.Violations]): an interaction must be answered within three
-// seconds and only once, message content must fit in 2,000 characters,
+// seconds and only once ([Server.Unanswered] lists those never answered), message content must fit in 2,000 characters,
 // components in five rows of five buttons with labels of at most 80 characters
 // and unique custom ids of at most 100, command names must be lower case and
 // match ^[-_\p{L}\p{N}]{1,32}$, and every message must carry allowed_mentions
@@ -273,6 +273,7 @@ func NewServer(o Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v10/", s.serveREST)
 	mux.HandleFunc("/gateway", s.serveGateway)
+	mux.HandleFunc("/gateway/", s.serveGateway) // clients add a slash before ?v=
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/api/v10"
 	s.GatewayURL = "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
@@ -316,18 +317,25 @@ func (s *Server) violate(format string, args ...any) {
 	s.notify()
 }
 
-// Violations returns every breach of Discord's rules seen so far, including
-// interactions still unanswered after [AnswerDeadline].
+// Violations returns every breach of Discord's rules seen so far.
 func (s *Server) Violations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := append([]string(nil), s.violations...)
+	return append([]string(nil), s.violations...)
+}
+
+// Unanswered returns the tokens of the interactions injected but never
+// answered: on Discord each would show "This interaction failed".
+func (s *Server) Unanswered() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
 	for _, in := range s.interacts {
-		if !in.answered && time.Since(in.created) > AnswerDeadline {
-			v = append(v, fmt.Sprintf("interaction %s never answered", in.id))
+		if !in.answered {
+			out = append(out, in.token)
 		}
 	}
-	return v
+	return out
 }
 
 // FailNext makes the next call to route answer with f instead (queued: calling
@@ -350,6 +358,14 @@ func (s *Server) Commands(scope string) []Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Command(nil), s.commands[scope]...)
+}
+
+// SetCommands pretends commands were registered in scope before, as by an
+// older version of the bot.
+func (s *Server) SetCommands(scope string, cmds []Command) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands[scope] = append([]Command(nil), cmds...)
 }
 
 // Calls returns every successful call so far.
@@ -412,9 +428,17 @@ func (s *Server) waitFor(ctx context.Context, what string, cond func() bool) err
 	}
 }
 
-// WaitCommands waits until commands were registered in scope.
+// WaitCommands waits until the bot has registered commands in scope (a bulk
+// overwrite reached the fake) and returns them.
 func (s *Server) WaitCommands(ctx context.Context, scope string) ([]Command, error) {
-	err := s.waitFor(ctx, "commands", func() bool { _, ok := s.commands[scope]; return ok })
+	err := s.waitFor(ctx, "commands", func() bool {
+		for _, c := range s.calls {
+			if c.Route == RouteCommands && c.Scope == scope {
+				return true
+			}
+		}
+		return false
+	})
 	return s.Commands(scope), err
 }
 
