@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/discord/discordtest"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
 	"github.com/supportbot/supportbot/store"
 )
@@ -461,5 +462,137 @@ func TestServeSecondSignal(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "still in flight") {
 		t.Error("the process waited for the drain deadline instead of dying at once")
+	}
+}
+
+// startRun runs `supportbot run` in-process with env until the test ends, and
+// returns its /readyz address, a stop function returning run's error, and its log.
+func startRun(t *testing.T, env map[string]string) (addr string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	addr = freeAddr(t)
+	env["SUPPORTBOT_HTTP"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	log = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
+	}()
+	stopped := false
+	var runErr error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			runErr = <-done
+		}
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	waitFor(t, "/readyz to answer 200", func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return addr, stop, log
+}
+
+// TestServeBothPlatforms serves Telegram and Discord side by side through the
+// real adapters and their fakes: each answers, /metrics counts both, and after
+// the stop both messages are in the stats database.
+func TestServeBothPlatforms(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	dc := discordtest.NewServer(discordtest.Options{})
+	defer dc.Close()
+	db := filepath.Join(t.TempDir(), "stats.db")
+	addr, stop, log := startRun(t, map[string]string{
+		"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL,
+		"DISCORD_BOT_TOKEN": discordtest.Token, "DISCORD_API_URL": dc.URL,
+		"SUPPORTBOT_DB": db,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	user := telegramtest.User(4242)
+	tg.SendText(telegramtest.Private(user), user, "what is group therapy?")
+	if c, err := tg.Next(ctx, user.ID); err != nil || c.Text == "" {
+		t.Fatalf("telegram: reply %+v, %v", c, err)
+	}
+	in, err := dc.Command(discordtest.Who{ChannelID: "700000000000000001", UserID: "700000000000000002"}, "ask", map[string]string{"question": "what is group therapy?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dc.WaitCalls(ctx, 1, discordtest.ForInteraction(in.Token)); err != nil {
+		t.Fatalf("discord: no reply: %v", err)
+	}
+
+	code, body := get(t, "http://"+addr+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`supportbot_replies_total{kind="answer",platform="telegram"} 1`,
+		`supportbot_replies_total{kind="answer",platform="discord"} 1`,
+		`supportbot_platform_api_calls_total{method="sendMessage",platform="telegram"} 1`,
+		`supportbot_platform_connected{platform="discord"} 1`,
+		`supportbot_platform_connected{platform="telegram"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !strings.Contains(body, `platform="discord"`) || !strings.Contains(body, "supportbot_platform_api_calls_total{method=") {
+		t.Error("/metrics has no Discord API calls")
+	}
+	for _, id := range []string{"4242", "700000000000000001", "700000000000000002", "itoken"} {
+		if strings.Contains(body, id) {
+			t.Errorf("/metrics contains the id %s", id)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	if got := messagesInDB(t, db); got != 2 {
+		t.Errorf("stats database counts %d messages, want 2", got)
+	}
+	if v := dc.Violations(); len(v) > 0 {
+		t.Errorf("discord fake saw violations: %v", v)
+	}
+	for _, secret := range []string{tg.Token(), discordtest.Token, "group therapy"} {
+		if strings.Contains(log.String(), secret) {
+			t.Errorf("the log contains %q:\n%s", secret, log.String())
+		}
+	}
+}
+
+// TestServeTelegramWebhook serves Telegram in webhook mode from the
+// TELEGRAM_WEBHOOK_* variables: the fake posts the update to the bot's
+// listener with the secret, and the reply comes back.
+func TestServeTelegramWebhook(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	hook := freeAddr(t)
+	_, stop, log := startRun(t, map[string]string{
+		"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL,
+		"TELEGRAM_WEBHOOK_URL": "http://" + hook + "/telegram", "TELEGRAM_WEBHOOK_LISTEN": hook,
+		"TELEGRAM_WEBHOOK_SECRET": "s3cret-for-the-test",
+		"SUPPORTBOT_DB":           filepath.Join(t.TempDir(), "stats.db"),
+	})
+	if url, secret := tg.Webhook(); url != "http://"+hook+"/telegram" || secret != "s3cret-for-the-test" {
+		t.Fatalf("webhook registered as %q with secret %q", url, secret)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	user := telegramtest.User(77)
+	tg.SendText(telegramtest.Private(user), user, "hello")
+	if c, err := tg.Next(ctx, user.ID); err != nil || c.Text == "" {
+		t.Fatalf("reply %+v, %v\nlog:\n%s", c, err, log.String())
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	if strings.Contains(log.String(), "s3cret") {
+		t.Error("the log contains the webhook secret")
 	}
 }
