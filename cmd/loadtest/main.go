@@ -21,6 +21,11 @@
 //     dropped (from its /metrics), and replies lost (messages without a reply,
 //     and messages missing from the stats database after SIGTERM).
 //
+// With -inprocess the bot runs inside the load test instead (the same core,
+// store and adapter, wired as `supportbot run` wires them) and the adapter's
+// HTTP client takes the two times, so the latency is the bot's alone, with no
+// proxy or second process in between; the RSS is then the whole process's.
+//
 // Every person is in a private chat: Telegram's per-group flood limit (which the
 // adapter enforces) does not apply there, so it does not cap the numbers.
 // -rate paces the messages of all people together (0: as fast as the bot goes).
@@ -54,7 +59,10 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/knowledge"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -66,12 +74,13 @@ func main() {
 }
 
 type options struct {
-	bin      string
-	people   int
-	presses  int
-	rate     float64
-	timeout  time.Duration
-	keepLogs bool
+	bin       string
+	people    int
+	presses   int
+	rate      float64
+	timeout   time.Duration
+	keepLogs  bool
+	inProcess bool
 }
 
 func run() error {
@@ -82,6 +91,7 @@ func run() error {
 	flag.Float64Var(&o.rate, "rate", 0, "messages per second of all people together (0: no pacing)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.BoolVar(&o.keepLogs, "v", false, "print the bot's log")
+	flag.BoolVar(&o.inProcess, "inprocess", false, "run the bot in this process and time replies inside it (RSS is then the whole process's)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -94,7 +104,7 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.bin == "" {
+	if o.bin == "" && !o.inProcess {
 		o.bin = filepath.Join(dir, "supportbot")
 		fmt.Println("building ./cmd/supportbot")
 		build := exec.CommandContext(ctx, "go", "build", "-o", o.bin, "./cmd/supportbot")
@@ -106,6 +116,9 @@ func run() error {
 
 	fake := telegramtest.NewServer(nil)
 	defer fake.Close()
+	if o.inProcess {
+		return runInProcess(ctx, fake, o, dir)
+	}
 	px, err := newProxy(fake.URL)
 	if err != nil {
 		return err
@@ -154,10 +167,43 @@ func run() error {
 	exitErr := child.Wait()
 	inDB, dbErr := messagesIn(db)
 
-	lat, latText, latPress := px.latencies()
+	r := report{o: o, res: res, t: px.timer, rss: rss, rssWhat: "bot process peak RSS (VmHWM)",
+		inDB: inDB, dbErr: dbErr, exitErr: exitErr, fake: fake}
+	if merr != nil {
+		r.notes = append(r.notes, fmt.Sprintf("bot /metrics: %v", merr))
+	} else {
+		r.core = meanLatency(metrics)
+		r.written, r.dropped = metrics["supportbot_stats_events_written_total"], metrics["supportbot_stats_events_dropped_total"]
+	}
+	return r.print()
+}
+
+// report is the outcome of one run.
+type report struct {
+	o       options
+	res     *result
+	t       *timer
+	core    string // the core's mean latency
+	rss     int64
+	rssWhat string
+	written string // stats events written before the shutdown
+	dropped string // stats events dropped before the shutdown
+	inDB    int64  // messages in the stats database after the shutdown
+	dbErr   error
+	exitErr error
+	fake    *telegramtest.Server
+	notes   []string
+}
+
+// print prints the report and returns an error naming every target missed
+// that the run can judge by itself (lost replies, dropped or missing events,
+// an unclean exit).
+func (r report) print() error {
+	res := r.res
+	lat, latText, latPress := r.t.latencies()
 	e2e := res.e2e
 	fmt.Println()
-	fmt.Printf("messages sent          %d (%d people × %d steps)\n", res.sent.Load(), o.people, o.presses+2)
+	fmt.Printf("messages sent          %d (%d people × up to %d steps)\n", res.sent.Load(), r.o.people, r.o.presses+2)
 	fmt.Printf("replies received       %d\n", res.replies.Load())
 	fmt.Printf("replies lost           %d (messages without a reply)\n", res.sent.Load()-res.replies.Load())
 	fmt.Printf("duration               %s\n", res.elapsed.Round(time.Millisecond))
@@ -165,24 +211,25 @@ func run() error {
 	fmt.Printf("latency in the bot     p50 %s  p99 %s  max %s  (%d replies timed)\n", pct(lat, 50), pct(lat, 99), pct(lat, 100), len(lat))
 	fmt.Printf("  typed messages       p50 %s  p99 %s  max %s\n", pct(latText, 50), pct(latText, 99), pct(latText, 100))
 	fmt.Printf("  button presses       p50 %s  p99 %s  max %s\n", pct(latPress, 50), pct(latPress, 99), pct(latPress, 100))
-	if merr == nil {
-		fmt.Printf("  core (Bot.Handle)    mean %s\n", meanLatency(metrics))
+	if r.core != "" {
+		fmt.Printf("  core (Bot.Handle)    mean %s\n", r.core)
 	}
 	fmt.Printf("latency a person sees  p50 %s  p99 %s  max %s\n", pct(e2e, 50), pct(e2e, 99), pct(e2e, 100))
-	fmt.Printf("bot peak RSS           %.1f MB\n", float64(rss)/1e6)
-	if merr != nil {
-		fmt.Printf("bot /metrics           %v\n", merr)
-	} else {
-		fmt.Printf("stats events           written %s, dropped %s (before shutdown)\n", metrics["supportbot_stats_events_written_total"], metrics["supportbot_stats_events_dropped_total"])
+	fmt.Printf("peak RSS               %.1f MB (%s)\n", float64(r.rss)/1e6, r.rssWhat)
+	if r.written != "" {
+		fmt.Printf("stats events           written %s, dropped %s (before shutdown)\n", r.written, r.dropped)
 	}
-	if dbErr != nil {
-		fmt.Printf("stats database         %v\n", dbErr)
+	if r.dbErr != nil {
+		fmt.Printf("stats database         %v\n", r.dbErr)
 	} else {
-		fmt.Printf("stats database         %d messages counted after SIGTERM (%d replied)\n", inDB, res.replies.Load())
+		fmt.Printf("stats database         %d messages counted after shutdown (%d replied)\n", r.inDB, res.replies.Load())
 	}
-	fmt.Printf("bot exit               %v\n", exitOf(exitErr))
-	if rej := fake.Rejected(); len(rej) > 0 {
+	fmt.Printf("bot exit               %v\n", exitOf(r.exitErr))
+	if rej := r.fake.Rejected(); len(rej) > 0 {
 		fmt.Printf("fake Bot API rejected  %d requests, first: %v\n", len(rej), rej[0])
+	}
+	for _, n := range r.notes {
+		fmt.Println(n)
 	}
 
 	var problems []string
@@ -192,19 +239,69 @@ func run() error {
 	if lost := res.sent.Load() - res.replies.Load(); lost != 0 {
 		problems = append(problems, fmt.Sprintf("%d replies lost", lost))
 	}
-	if dbErr == nil && inDB != res.replies.Load() {
-		problems = append(problems, fmt.Sprintf("stats database counts %d messages, want %d", inDB, res.replies.Load()))
+	if r.dbErr == nil && r.inDB != res.replies.Load() {
+		problems = append(problems, fmt.Sprintf("stats database counts %d messages, want %d", r.inDB, res.replies.Load()))
 	}
-	if merr == nil && metrics["supportbot_stats_events_dropped_total"] != "0" {
-		problems = append(problems, "stats events dropped: "+metrics["supportbot_stats_events_dropped_total"])
+	if r.dropped != "" && r.dropped != "0" {
+		problems = append(problems, "stats events dropped: "+r.dropped)
 	}
-	if exitErr != nil {
-		problems = append(problems, "bot exit: "+exitErr.Error())
+	if r.exitErr != nil {
+		problems = append(problems, "bot exit: "+r.exitErr.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// runInProcess runs the bot in this process: the real core, store and
+// Telegram adapter, with the adapter's HTTP client timing each reply, so the
+// latency is the bot's alone (no proxy, no second process to schedule). The
+// RSS is then this whole process's: the bot, the fake and the people.
+func runInProcess(ctx context.Context, fake *telegramtest.Server, o options, dir string) error {
+	k, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "stats.db")
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(k, bot.WithRecorder(db))
+	if err != nil {
+		return err
+	}
+	tm := newTimer()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128 // as supportbot run configures it
+	a, err := telegram.New(ctx, telegram.Config{
+		Token: fake.Token(), APIURL: fake.URL, Handler: b, Stats: db, Recorder: db,
+		HTTPClient: &http.Client{Timeout: 70 * time.Second, Transport: timingTransport{next: tr, t: tm}},
+	})
+	if err != nil {
+		return err
+	}
+	botCtx, stopBot := context.WithCancel(ctx)
+	defer stopBot()
+	runDone := make(chan error, 1) // Run's one result
+	go func() { runDone <- a.Run(botCtx) }()
+	fmt.Printf("bot running in-process (RSS %.1f MB idle); %d people, %d presses each, rate %s\n",
+		float64(peakRSS(os.Getpid()))/1e6, o.people, o.presses, rateString(o.rate))
+
+	res := drive(ctx, fake, o)
+	rss := peakRSS(os.Getpid())
+	qs := db.QueueStats()
+	stopBot()
+	exitErr := <-runDone
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	exitErr = errors.Join(exitErr, db.Close(cctx))
+	inDB, dbErr := messagesIn(path)
+	r := report{o: o, res: res, t: tm, rss: rss, rssWhat: "the whole load test process: bot, fake Bot API and people",
+		inDB: inDB, dbErr: dbErr, exitErr: exitErr, fake: fake,
+		written: strconv.FormatInt(qs.Written, 10), dropped: strconv.FormatInt(qs.Dropped, 10)}
+	return r.print()
 }
 
 // result is what the people saw.
@@ -313,19 +410,26 @@ func firstButton(c telegramtest.Call) string {
 	return ""
 }
 
-// proxy sits between the bot and the fake Bot API and times, per chat, the
-// getUpdates answer that hands the bot an update and the request carrying its
-// reply.
-type proxy struct {
-	url string
-	srv *http.Server
-	ln  net.Listener
-
+// timer times, per chat, from the getUpdates answer that hands the bot an
+// update to the request carrying its reply (the first sendMessage or
+// editMessageText to that chat after it).
+type timer struct {
 	mu       sync.Mutex
 	received map[int64]handed // chat → its update handed to the bot, not yet answered
 	lat      []time.Duration  // every reply
 	latText  []time.Duration  // replies to typed messages
 	latPress []time.Duration  // replies to button presses (after answerCallbackQuery)
+}
+
+func newTimer() *timer { return &timer{received: map[int64]handed{}} }
+
+// proxy sits between the bot process and the fake Bot API and times the bot's
+// replies as they cross it.
+type proxy struct {
+	*timer
+	url string
+	srv *http.Server
+	ln  net.Listener
 }
 
 func newProxy(target string) (*proxy, error) {
@@ -337,7 +441,7 @@ func newProxy(target string) (*proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{url: "http://" + ln.Addr().String(), ln: ln, received: map[int64]handed{}}
+	p := &proxy{timer: newTimer(), url: "http://" + ln.Addr().String(), ln: ln}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		// Long polls answer as soon as an update arrives; do not buffer them.
@@ -360,7 +464,7 @@ func method(path string) string { return strings.ToLower(path[strings.LastIndexB
 
 // request times a reply: the first sendMessage or editMessageText to a chat
 // after its update was handed over.
-func (p *proxy) request(r *http.Request) {
+func (p *timer) request(r *http.Request) {
 	m := method(r.URL.Path)
 	if m != "sendmessage" && m != "editmessagetext" {
 		return
@@ -415,7 +519,7 @@ func chatID(contentType string, body []byte) int64 {
 }
 
 // response notes when each chat's update is handed to the bot.
-func (p *proxy) response(resp *http.Response) error {
+func (p *timer) response(resp *http.Response) error {
 	if method(resp.Request.URL.Path) != "getupdates" {
 		return nil
 	}
@@ -451,7 +555,7 @@ type handed struct {
 	press bool // a callback query: the bot answers it before replying
 }
 
-func (p *proxy) latencies() (all, text, press []time.Duration) {
+func (p *timer) latencies() (all, text, press []time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.lat), slices.Clone(p.latText), slices.Clone(p.latPress)
@@ -585,4 +689,21 @@ func meanLatency(m map[string]string) string {
 		return "n/a"
 	}
 	return time.Duration(sum / n * float64(time.Second)).Round(time.Microsecond / 10).String()
+}
+
+// timingTransport is the in-process bot's HTTP transport: it times each reply
+// between the moment the getUpdates answer reached the bot and the moment the
+// reply's request leaves it.
+type timingTransport struct {
+	next http.RoundTripper
+	t    *timer
+}
+
+func (tt timingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tt.t.request(r)
+	resp, err := tt.next.RoundTrip(r)
+	if err == nil {
+		err = tt.t.response(resp)
+	}
+	return resp, err
 }
