@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/supportbot/supportbot/bot"
@@ -30,14 +31,6 @@ func customIDs(m discordtest.Message) []string {
 	var ids []string
 	for _, b := range m.Buttons() {
 		ids = append(ids, b.CustomID)
-	}
-	return ids
-}
-
-func dataOf(cs []bot.Choice) []string {
-	var ids []string
-	for _, c := range cs {
-		ids = append(ids, c.Data)
 	}
 	return ids
 }
@@ -444,23 +437,77 @@ func TestGatewayResumeMidConversation(t *testing.T) {
 func TestSlowCoreIsDeferred(t *testing.T) {
 	release := make(chan struct{})
 	var core discord.Handler
+	// The core is held up on everything but the start of the triage, until
+	// the test has seen the deferral (no clock involved).
 	slow := handlerFunc(func(ctx context.Context, m bot.Message) bot.Reply {
-		select {
-		case <-release:
-		case <-ctx.Done():
+		if m.Data != bot.DataTriage {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
 		}
 		return core.Handle(ctx, m)
 	})
 	h := newHarness(t, withHandler(slow))
 	core = h.core
+
+	_, tr := h.command(inGuild, "triage", nil)
+	if tr.Type != discordtest.CallbackMessage {
+		t.Fatalf("/triage: type %d, want an immediate message", tr.Type)
+	}
 	in, c := h.command(inGuild, "ask", map[string]string{"question": h.secret("who leads group therapy")})
 	if c.Type != discordtest.CallbackDeferred || c.Message.Flags&discordtest.FlagEphemeral == 0 {
 		t.Fatalf("type %d flags %d: a slow answer must be deferred ephemerally first", c.Type, c.Message.Flags)
+	}
+	pin, pc := h.press(inGuild, forward(tr.Message))
+	if pc.Type != discordtest.CallbackDeferredUpdate {
+		t.Fatalf("slow button press: type %d, want a deferred update (type 6)", pc.Type)
 	}
 	close(release)
 	f := h.wait(2, discordtest.ForInteraction(in.Token))[1]
 	if f.Route != discordtest.RouteFollowup || f.Message.Content == "" {
 		t.Errorf("got %s %q, want the answer as a followup", f.Route, f.Message.Content)
+	}
+	e := h.wait(2, discordtest.ForInteraction(pin.Token))[1]
+	if e.Route != discordtest.RouteEditOrig || len(e.Message.Buttons()) == 0 {
+		t.Errorf("got %s with %d buttons, want the triage step edited into the message", e.Route, len(e.Message.Buttons()))
+	}
+}
+
+func TestAPICallsReportedWithoutIDs(t *testing.T) {
+	var mu sync.Mutex
+	routes := map[string]int{}
+	h := newHarness(t, func(x *harness) {
+		x.cfg.OnAPICall = func(route string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				route += " failed"
+			}
+			routes[route]++
+		}
+	})
+	h.command(inGuild, "ask", map[string]string{"question": h.secret("what is a support group")})
+	h.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{
+		"GET /users/@me", "GET /gateway/bot", "PUT /applications/{id}/guilds/{id}/commands",
+		"POST /interactions/{id}/{token}/callback",
+	} {
+		if routes[want] == 0 {
+			t.Errorf("no call %q reported; got %v", want, routes)
+		}
+	}
+	for r := range routes {
+		for _, s := range h.secrets {
+			if strings.Contains(r, s) {
+				t.Errorf("route %q holds %q", r, s)
+			}
+		}
+		if strings.HasSuffix(r, " failed") {
+			t.Errorf("call %s", r)
+		}
 	}
 }
 

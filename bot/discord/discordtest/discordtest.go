@@ -135,12 +135,11 @@ type event struct {
 }
 
 type interaction struct {
-	id, token   string
-	component   bool
-	created     time.Time
-	answered    bool
-	answerType  int
-	originalMsg string
+	id, token  string
+	component  bool
+	created    time.Time
+	answered   bool
+	answerType int
 }
 
 // Call is one request the bot made that Discord would have acted upon.
