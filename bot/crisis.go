@@ -145,6 +145,13 @@ var crisisSpellings = map[string]string{
 // crisisWordsPool recycles the word buffer of the crisis check.
 var crisisWordsPool = sync.Pool{New: func() any { s := make([]string, 0, 64); return &s }}
 
+// IsCrisis reports whether a message shows signs of crisis (suicide, self-harm,
+// overdose, abuse or danger at home). [Bot.Handle] checks every typed message
+// itself; adapters use IsCrisis only for messages they would otherwise not pass
+// on, such as group chatter not addressed to the bot, so that a person in danger
+// gets the resources wherever they wrote.
+func IsCrisis(text string) bool { return isCrisis(sanitize(text)) }
+
 // isCrisis reports whether sanitised text shows signs of crisis.
 func isCrisis(text string) bool {
 	return isCrisisNorm(normalize(text))

@@ -144,7 +144,10 @@ func decodeMessage(m *models.Message, me models.User) incoming {
 	}
 	if group {
 		stripped, addressed := addressedToBot(m, text, me)
-		if !addressed {
+		if !addressed && !bot.IsCrisis(text) {
+			// Chatter not for the bot stays unanswered and uncounted; a sign of
+			// crisis is answered wherever it was written (Telegram delivers such
+			// messages only when the group turned the bot's privacy mode off).
 			return incoming{}
 		}
 		text = stripped

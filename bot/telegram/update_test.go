@@ -47,6 +47,8 @@ func TestDecodeUpdate(t *testing.T) {
 		{"photo_caption_private.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 26,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Text: "what is this group like?"}}},
 		{"group_plain.json", incoming{}},
+		{"group_crisis_unaddressed.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 40, group: true,
+			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "honestly i want to kill myself, nothing helps"}}},
 		{"group_mention.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 13, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "hey who runs a support group?"}}},
 		{"group_mention_emoji.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 14, group: true,
