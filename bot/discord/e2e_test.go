@@ -434,6 +434,20 @@ func TestGatewayResumeMidConversation(t *testing.T) {
 	h.wait(3, discordtest.ForChannel(dmChannel))
 }
 
+func TestInvalidSessionIdentifiesAgain(t *testing.T) {
+	h := newHarness(t)
+	h.fake.InvalidateSession()
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	if err := h.fake.WaitConnected(ctx, 2, 0); err != nil {
+		t.Fatalf("no new session after the old one was invalidated: %v", err)
+	}
+	_, c := h.command(inGuild, "topics", nil)
+	if c.Type != discordtest.CallbackMessage || len(c.Message.Buttons()) == 0 {
+		t.Errorf("/topics after a new session: type %d, %d buttons", c.Type, len(c.Message.Buttons()))
+	}
+}
+
 func TestSlowCoreIsDeferred(t *testing.T) {
 	release := make(chan struct{})
 	var core discord.Handler
@@ -492,7 +506,7 @@ func TestAPICallsReportedWithoutIDs(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, want := range []string{
-		"GET /users/@me", "GET /gateway/bot", "PUT /applications/{id}/guilds/{id}/commands",
+		"GET /users/me", "GET /gateway/bot", "PUT /applications/{id}/guilds/{id}/commands",
 		"POST /interactions/{id}/{token}/callback",
 	} {
 		if routes[want] == 0 {

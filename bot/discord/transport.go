@@ -80,12 +80,15 @@ var routeWords = map[string]bool{
 }
 
 // routeOf names a call for logs and metrics without any id or token in it:
-// "POST /interactions/{id}/{token}/callback".
+// "POST /interactions/{id}/{token}/callback", "GET /users/me".
 func routeOf(method, path string) string {
 	path, _, _ = strings.Cut(path, "?")
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	for i, s := range seg {
 		if routeWords[s] {
+			// "@me" and "@original" lose their "@": metric labels keep
+			// letters and a few separators only.
+			seg[i] = strings.TrimPrefix(s, "@")
 			continue
 		}
 		if i > 0 && (seg[i-1] == "webhooks" || seg[i-1] == "interactions") {

@@ -109,13 +109,14 @@ func (s *Server) resume(c *websocket.Conn, d json.RawMessage) bool {
 		Seq       int64  `json:"seq"`
 	}
 	json.Unmarshal(d, &rs)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if rs.Token != "Bot "+s.token && rs.Token != s.token {
 		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
 		return false
 	}
-	if s.session == nil || rs.SessionID != s.session.id {
+	s.mu.Lock()
+	resumable := s.session != nil && rs.SessionID == s.session.id
+	s.mu.Unlock()
+	if !resumable {
 		// Invalid session, not resumable: the client identifies again.
 		if c.WriteJSON(frame{Op: 9, D: json.RawMessage("false")}) != nil {
 			return false
@@ -126,10 +127,12 @@ func (s *Server) resume(c *websocket.Conn, d json.RawMessage) bool {
 				return false
 			}
 		}
-		s.mu.Unlock()
-		ok := s.identify(c, f.D)
-		s.mu.Lock()
-		return ok
+		return s.identify(c, f.D)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil || rs.SessionID != s.session.id {
+		return false // invalidated meanwhile; the client will try again
 	}
 	// Replay what the client missed, then RESUMED, as Discord does.
 	for _, e := range s.session.events {
@@ -235,6 +238,20 @@ func (s *Server) Disconnect() {
 		s.conn = nil
 		s.notify()
 	}
+}
+
+// InvalidateSession forgets the gateway session and cuts the connection: the
+// bot's RESUME is refused (op 9, not resumable) and it must identify again.
+// Events dispatched to the old session are lost, as on Discord.
+func (s *Server) InvalidateSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.session = nil
+	if s.conn != nil {
+		s.conn.UnderlyingConn().Close()
+		s.conn = nil
+	}
+	s.notify()
 }
 
 // Dispatch sends an event to the bot (or keeps it for replay if the bot is
