@@ -32,7 +32,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -81,6 +80,7 @@ type options struct {
 	timeout   time.Duration
 	keepLogs  bool
 	inProcess bool
+	metrics   bool
 }
 
 func run() error {
@@ -91,6 +91,7 @@ func run() error {
 	flag.Float64Var(&o.rate, "rate", 0, "messages per second of all people together (0: no pacing)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.BoolVar(&o.keepLogs, "v", false, "print the bot's log")
+	flag.BoolVar(&o.metrics, "metrics", false, "print the supportbot_ series of the bot's /metrics at the end")
 	flag.BoolVar(&o.inProcess, "inprocess", false, "run the bot in this process and time replies inside it (RSS is then the whole process's)")
 	flag.Parse()
 
@@ -159,7 +160,15 @@ func run() error {
 
 	res := drive(ctx, fake, o)
 
-	metrics, merr := scrape(httpAddr)
+	metrics, raw, merr := scrape(httpAddr)
+	if o.metrics && merr == nil {
+		fmt.Println()
+		for _, l := range strings.Split(raw, "\n") {
+			if strings.Contains(l, "supportbot_") {
+				fmt.Println(l)
+			}
+		}
+	}
 	rss := peakRSS(child.Process.Pid)
 	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
@@ -380,7 +389,7 @@ func drive(ctx context.Context, fake *telegramtest.Server, o options) *result {
 			}()
 			c, ok := step(func() { fake.SendText(chat, user, "should I join a support group, or do I need group therapy?") })
 			for p := 0; ok && p < o.presses; p++ {
-				data := firstButton(c)
+				data := button(c, i+p)
 				if data == "" {
 					break // the triage ended: no more buttons
 				}
@@ -398,16 +407,21 @@ func drive(ctx context.Context, fake *telegramtest.Server, o options) *result {
 	return res
 }
 
-// firstButton is the data of the reply's first callback button, "" if none.
-func firstButton(c telegramtest.Call) string {
+// button is the data of one of the reply's callback buttons, the n-th (modulo
+// their number) so that people take different paths; "" if there is none.
+func button(c telegramtest.Call, n int) string {
+	var data []string
 	for _, row := range c.Keyboard {
 		for _, b := range row {
 			if b.CallbackData != "" {
-				return b.CallbackData
+				data = append(data, b.CallbackData)
 			}
 		}
 	}
-	return ""
+	if len(data) == 0 {
+		return ""
+	}
+	return data[n%len(data)]
 }
 
 // timer times, per chat, from the getUpdates answer that hands the bot an
@@ -447,7 +461,9 @@ func newProxy(target string) (*proxy, error) {
 		// Long polls answer as soon as an update arrives; do not buffer them.
 		FlushInterval:  -1,
 		ModifyResponse: p.response,
-		Transport:      &http.Transport{MaxIdleConnsPerHost: 256},
+		// The bot's last long poll is cut off at its shutdown: not worth a line.
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) },
+		Transport:    &http.Transport{MaxIdleConnsPerHost: 256},
 	}
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.request(r)
@@ -601,22 +617,25 @@ func waitReady(ctx context.Context, addr string) error {
 	}
 }
 
-// scrape reads the bot's /metrics into name → value, for unlabelled series.
-func scrape(addr string) (map[string]string, error) {
+// scrape reads the bot's /metrics into series → value, and as text.
+func scrape(addr string) (map[string]string, string, error) {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", err
+	}
 	m := map[string]string{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
+	for _, l := range strings.Split(string(body), "\n") {
+		name, val, ok := strings.Cut(l, " ")
 		if ok && !strings.HasPrefix(name, "#") {
 			m[name] = val
 		}
 	}
-	return m, sc.Err()
+	return m, string(body), nil
 }
 
 // peakRSS is the process's peak resident set (VmHWM), in bytes.
