@@ -103,7 +103,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 	k, err := knowledge.Load(e.knowledgeFS())
 	if err != nil {
-		return fmt.Errorf("load knowledge base (run `supportbot kb check` for details):\n%w", err)
+		if e.cfg.KB != "" {
+			return fmt.Errorf("--kb / SUPPORTBOT_KB: %s is not a usable knowledge base (run `supportbot kb check --kb %s` for details):\n%w", e.cfg.KB, e.cfg.KB, err)
+		}
+		return fmt.Errorf("load the built-in knowledge base (run `supportbot kb check` for details):\n%w", err)
 	}
 
 	db, err := store.Open(ctx, e.cfg.DB, store.Options{Logger: log.With("component", "stats")})
