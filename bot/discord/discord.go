@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,8 +122,12 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.log = a.log.With("platform", Platform)
-	if a.rec == nil {
+	if a.rec == nil || isNilPointer(a.rec) {
 		a.rec = bot.NopRecorder{}
+	}
+	if isNilPointer(cfg.Stats) {
+		// A nil *store.DB in the interface is "no stats", not a crash later.
+		a.cfg.Stats = nil
 	}
 	routeLibraryLogs(a.log)
 
@@ -183,6 +188,12 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		}
 	})
 	return a, nil
+}
+
+// isNilPointer reports whether v is an interface holding a nil pointer.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.IsValid() && rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // Connected reports whether the gateway connection is up.
