@@ -87,6 +87,8 @@ type Options struct {
 	AppID             string // default "900000000000000001"
 	BotUserID         string // default "900000000000000002"
 	HeartbeatInterval int    // milliseconds sent in HELLO; default 41250
+	// Now replaces time.Now for the three-second rule (tests of the fake).
+	Now func() time.Time
 }
 
 // Server is a fake Discord. Create it with [NewServer] and Close it.
@@ -102,6 +104,7 @@ type Server struct {
 
 	token     string
 	heartbeat int
+	now       func() time.Time
 	srv       *httptest.Server
 	upgrader  websocket.Upgrader
 
@@ -259,12 +262,16 @@ func NewServer(o Options) *Server {
 		BotUserID: or(o.BotUserID, "900000000000000002"),
 		token:     or(o.Token, Token),
 		heartbeat: o.HeartbeatInterval,
+		now:       o.Now,
 		changed:   make(chan struct{}),
 		failures:  map[string][]Failure{},
 		attempts:  map[string]int{},
 		commands:  map[string][]Command{},
 		interacts: map[string]*interaction{},
 		nextID:    1000,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.heartbeat <= 0 {
 		s.heartbeat = 41250
@@ -612,7 +619,7 @@ func (s *Server) putCommands(w http.ResponseWriter, r *http.Request, call Call) 
 	s.commands[call.Scope] = cmds
 	call.Commands = cmds
 	call.Status = http.StatusOK
-	call.At = time.Now()
+	call.At = s.now()
 	s.calls = append(s.calls, call)
 	s.notify()
 	writeJSON(w, cmds)
@@ -690,7 +697,7 @@ func readPayload(r *http.Request) ([]byte, []File, error) {
 func (s *Server) accept(c Call) (status, code int, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.At = time.Now()
+	c.At = s.now()
 	var in *interaction
 	if c.Token != "" {
 		for _, x := range s.interacts {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // post sends a JSON body to the fake the way a bot would.
@@ -114,6 +115,25 @@ func TestInteractionRules(t *testing.T) {
 	}
 	if u := s.Unanswered(); len(u) != 1 || u[0] != unanswered.Token {
 		t.Errorf("Unanswered() = %q, want the one unanswered interaction", u)
+	}
+}
+
+func TestAnswerDeadline(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := NewServer(Options{Now: func() time.Time { return now }})
+	defer s.Close()
+	msg := map[string]any{"type": 4, "data": map[string]any{"content": "hi", "allowed_mentions": none}}
+	inTime, late := s.newInteraction(false), s.newInteraction(false)
+	now = now.Add(AnswerDeadline)
+	if code := post(t, s, "POST", "/interactions/"+inTime.ID+"/"+inTime.Token+"/callback", msg); code != http.StatusNoContent {
+		t.Errorf("answer at the deadline: status %d", code)
+	}
+	now = now.Add(time.Millisecond)
+	if code := post(t, s, "POST", "/interactions/"+late.ID+"/"+late.Token+"/callback", msg); code != http.StatusNotFound {
+		t.Errorf("late answer: status %d, want 404 Unknown interaction", code)
+	}
+	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0], "answered after") {
+		t.Errorf("violations %q, want the late answer", v)
 	}
 }
 

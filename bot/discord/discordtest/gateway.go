@@ -302,7 +302,7 @@ type Sent struct {
 func (s *Server) newInteraction(component bool) Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := &interaction{id: s.newID(), component: component, created: time.Now()}
+	in := &interaction{id: s.newID(), component: component, created: s.now()}
 	in.token = "itoken-" + in.id
 	s.interacts[in.id] = in
 	return Sent{ID: in.id, Token: in.token}
@@ -362,7 +362,7 @@ func (s *Server) SendMessage(w Who, content string, mention bool) (string, error
 		"id": id, "channel_id": w.ChannelID, "content": content, "type": 0,
 		"author":    map[string]any{"id": w.UserID, "username": "person" + w.UserID, "discriminator": "0"},
 		"mentions":  mentions,
-		"timestamp": time.Now().UTC().Format(time.RFC3339),
+		"timestamp": s.now().UTC().Format(time.RFC3339),
 	}
 	if w.GuildID != "" {
 		payload["guild_id"] = w.GuildID
