@@ -434,6 +434,22 @@ func TestGatewayResumeMidConversation(t *testing.T) {
 	h.wait(3, discordtest.ForChannel(dmChannel))
 }
 
+func TestReconnectRequestResumes(t *testing.T) {
+	h := newHarness(t)
+	if err := h.fake.RequestReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	if err := h.fake.WaitConnected(ctx, 1, 1); err != nil {
+		t.Fatalf("no resume after op 7: %v", err)
+	}
+	_, c := h.command(inGuild, "about", nil)
+	if c.Type != discordtest.CallbackMessage || c.Message.Content == "" {
+		t.Errorf("/about after the resume: type %d %q", c.Type, c.Message.Content)
+	}
+}
+
 func TestInvalidSessionIdentifiesAgain(t *testing.T) {
 	h := newHarness(t)
 	h.fake.InvalidateSession()

@@ -770,7 +770,7 @@ func (s *Server) checkMessage(c Call, create bool) {
 	if n := utf16Len(m.Content); n > 2000 {
 		s.violate("%s: content of %d characters", where, n)
 	}
-	if create && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Files) == 0 {
+	if create && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Files) == 0 && len(m.Components) == 0 {
 		s.violate("%s: empty message", where)
 	}
 	if len(m.Embeds) > 10 {

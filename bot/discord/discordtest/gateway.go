@@ -240,6 +240,17 @@ func (s *Server) Disconnect() {
 	}
 }
 
+// RequestReconnect sends op 7 (Reconnect), as Discord does before moving a
+// session: the bot should close, reconnect and resume.
+func (s *Server) RequestReconnect() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return fmt.Errorf("reconnect: no gateway connection")
+	}
+	return s.conn.WriteJSON(frame{Op: 7})
+}
+
 // InvalidateSession forgets the gateway session and cuts the connection: the
 // bot's RESUME is refused (op 9, not resumable) and it must identify again.
 // Events dispatched to the old session are lost, as on Discord.
