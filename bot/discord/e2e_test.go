@@ -434,6 +434,43 @@ func TestGatewayResumeMidConversation(t *testing.T) {
 	h.wait(3, discordtest.ForChannel(dmChannel))
 }
 
+func TestDisconnectWhileAnswering(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1) // one signal; the handler never blocks on it
+	var core discord.Handler
+	h := newHarness(t, withHandler(handlerFunc(func(ctx context.Context, m bot.Message) bot.Reply {
+		entered <- struct{}{}
+		<-release
+		return core.Handle(ctx, m)
+	})))
+	core = h.core
+	in, err := h.fake.Command(inGuild, "ask", map[string]string{"question": h.secret("is group therapy confidential")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-t.Context().Done():
+		t.Fatal("handler never called")
+	}
+	h.fake.Disconnect() // the gateway drops while the answer is being made
+	close(release)
+	// Answered directly, or deferred and followed up: either way, the answer
+	// arrives.
+	answer := h.wait(1, discordtest.ForInteraction(in.Token))[0]
+	if answer.Type == discordtest.CallbackDeferred {
+		answer = h.wait(2, discordtest.ForInteraction(in.Token))[1]
+	}
+	if answer.Message.Content == "" {
+		t.Errorf("the in-flight answer was lost")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	if err := h.fake.WaitConnected(ctx, 1, 1); err != nil {
+		t.Fatalf("no resume: %v", err)
+	}
+}
+
 func TestReconnectRequestResumes(t *testing.T) {
 	h := newHarness(t)
 	if err := h.fake.RequestReconnect(); err != nil {
