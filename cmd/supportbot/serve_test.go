@@ -579,6 +579,8 @@ func TestServeTelegramWebhook(t *testing.T) {
 		"TELEGRAM_WEBHOOK_SECRET": "s3cret-for-the-test",
 		"SUPPORTBOT_DB":           filepath.Join(t.TempDir(), "stats.db"),
 	})
+	// Ready means connected (getMe); the webhook is registered right after.
+	waitFor(t, "the webhook to be registered", func() bool { url, _ := tg.Webhook(); return url != "" })
 	if url, secret := tg.Webhook(); url != "http://"+hook+"/telegram" || secret != "s3cret-for-the-test" {
 		t.Fatalf("webhook registered as %q with secret %q", url, secret)
 	}
