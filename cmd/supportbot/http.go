@@ -89,8 +89,13 @@ func listenHTTP(addr string, h http.Handler) (*httpServer, error) {
 	}}, nil
 }
 
+// httpShutdownTimeout is what requests in flight get at shutdown: the endpoint
+// stops last, after the replies drained and the stats were flushed, and the
+// whole shutdown must fit in Docker's 10 seconds.
+const httpShutdownTimeout = time.Second
+
 // serve serves until ctx ends, then shuts down, giving requests in flight up to
-// a few seconds.
+// httpShutdownTimeout.
 func (s *httpServer) serve(ctx context.Context) error {
 	errc := make(chan error, 1) // Serve's one result; buffered so it never blocks
 	go func() { errc <- s.srv.Serve(s.ln) }()
@@ -99,7 +104,7 @@ func (s *httpServer) serve(ctx context.Context) error {
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
 	defer cancel()
 	err := s.srv.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
