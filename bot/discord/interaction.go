@@ -34,7 +34,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, i *discordgo.Interactio
 		if p := recover(); p != nil {
 			a.panicked(ctx, req.msg.Community, p)
 			if !responded {
-				a.respond(ctx, i, req, bot.Reply{Kind: bot.KindFallback, Text: internalErrorLine}, false)
+				a.respond(ctx, i, req, render(bot.Reply{Text: internalErrorLine}), false, false)
 			}
 		}
 	}()
@@ -56,8 +56,9 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, req requ
 	defer t.Stop()
 	select {
 	case r := <-replyc:
+		parts := render(r) // before responded: a panic here still gets the apology
 		*responded = true
-		a.respond(ctx, i, req, r, false)
+		a.respond(ctx, i, req, parts, req.component && r.Replace, false)
 		return
 	case <-t.C:
 	}
@@ -65,7 +66,7 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, req requ
 	*responded = true
 	select {
 	case r := <-replyc:
-		a.respond(ctx, i, req, r, true)
+		a.respond(ctx, i, req, render(r), req.component && r.Replace, true)
 	case <-ctx.Done():
 		a.log.Error("no reply before the event timeout", "err", ctx.Err())
 	}
@@ -110,14 +111,12 @@ func (a *Adapter) panicked(ctx context.Context, community string, p any) {
 // interaction (or, once deferred, follows up on it); a triage step pressed on
 // a button replaces the message that carried the button. Further parts of a
 // long reply are followups.
-func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, req request, r bot.Reply, deferred bool) {
-	parts := render(r)
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, req request, parts []part, replace, deferred bool) {
 	var flags discordgo.MessageFlags
 	if req.ephemeral {
 		flags = discordgo.MessageFlagsEphemeral
 	}
 	first, rest := parts[0], parts[1:]
-	replace := req.component && r.Replace
 	var err error
 	switch {
 	case deferred && replace:
@@ -167,7 +166,7 @@ func (a *Adapter) followups(ctx context.Context, i *discordgo.Interaction, req r
 func (a *Adapter) stats(ctx context.Context, i *discordgo.Interaction, req request, responded *bool) {
 	reply := func(text string) {
 		*responded = true
-		a.respond(ctx, i, req, bot.Reply{Kind: bot.KindSmalltalk, Text: text}, false)
+		a.respond(ctx, i, req, render(bot.Reply{Text: text}), false, false)
 	}
 	switch {
 	case !req.manager:
