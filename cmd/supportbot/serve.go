@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -153,15 +154,20 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	// Connect every platform first: a token rejected at start is a
-	// configuration error, reported (naming the platform) before serving.
+	// Connect every platform first, side by side: a token rejected at start is
+	// a configuration error, reported (naming the platform) before serving.
 	adapters := make([]adapter, len(platforms))
+	connErrs := make([]error, len(platforms))
+	var wg sync.WaitGroup
+	for i, p := range platforms {
+		wg.Go(func() { adapters[i], connErrs[i] = p.connect(ctx) })
+	}
+	wg.Wait()
 	var errs []error
 	for i, p := range platforms {
-		a, err := p.connect(ctx)
+		err := connErrs[i]
 		switch {
 		case err == nil:
-			adapters[i] = a
 		case errors.Is(err, p.unauthorized):
 			errs = append(errs, fmt.Errorf("%s: %s was rejected: %w", p.name, p.tokenVar, err))
 		case ctx.Err() != nil:
