@@ -140,9 +140,9 @@ func editFile(t *testing.T, path, old, new string) {
 
 func TestKBCheckReportsProblems(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, dir string)
-		want  string // a line of the output
+		want   string // a line of the output
 	}{
 		{"missing required topic", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, "topics", "cost.md"))
@@ -255,4 +255,3 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("no command: err %v, stderr %q", err, errOut)
 	}
 }
-
