@@ -16,6 +16,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/knowledge"
+	"github.com/supportbot/supportbot/store"
 )
 
 // config is everything the command line and the environment can set. It is read
@@ -26,6 +27,7 @@ type config struct {
 	HTTP      string // SUPPORTBOT_HTTP
 	LogFormat string // SUPPORTBOT_LOG_FORMAT: text or json
 	LogLevel  string // SUPPORTBOT_LOG_LEVEL: debug, info, warn, error
+	Retention string // SUPPORTBOT_RETENTION: how long hourly stats are kept before the daily roll-up
 
 	TelegramToken    string // TELEGRAM_BOT_TOKEN
 	TelegramAPIURL   string // TELEGRAM_API_URL
@@ -70,6 +72,7 @@ func parseGlobal(args []string, getenv func(string) string, stdin io.Reader, std
 		HTTP:                  def("SUPPORTBOT_HTTP", ""),
 		LogFormat:             def("SUPPORTBOT_LOG_FORMAT", "text"),
 		LogLevel:              def("SUPPORTBOT_LOG_LEVEL", "info"),
+		Retention:             def("SUPPORTBOT_RETENTION", "90d"),
 		TelegramToken:         def("TELEGRAM_BOT_TOKEN", ""),
 		TelegramAPIURL:        def("TELEGRAM_API_URL", ""),
 		TelegramAdminIDs:      def("TELEGRAM_ADMIN_IDS", ""),
@@ -104,6 +107,7 @@ func (e *env) flagSet(name string) *flag.FlagSet {
 	fl.StringVar(&e.cfg.HTTP, "http", e.cfg.HTTP, "serve /healthz, /readyz and /metrics on this `addr`ess (SUPPORTBOT_HTTP)")
 	fl.StringVar(&e.cfg.LogFormat, "log-format", e.cfg.LogFormat, "log format: text or json (SUPPORTBOT_LOG_FORMAT)")
 	fl.StringVar(&e.cfg.LogLevel, "log-level", e.cfg.LogLevel, "log level: debug, info, warn or error (SUPPORTBOT_LOG_LEVEL)")
+	fl.StringVar(&e.cfg.Retention, "retention", e.cfg.Retention, "keep hourly stats this long, then roll them up into days, e.g. 90d (SUPPORTBOT_RETENTION)")
 	return fl
 }
 
@@ -113,6 +117,9 @@ func (c config) validate() error {
 	var errs []error
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level / SUPPORTBOT_LOG_LEVEL: %w", err))
+	}
+	if _, err := parseSince(c.Retention); err != nil {
+		errs = append(errs, fmt.Errorf("--retention / SUPPORTBOT_RETENTION: %w", err))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format / SUPPORTBOT_LOG_FORMAT: %q is not text or json", c.LogFormat))
@@ -247,4 +254,15 @@ func (c config) validateWebhook() []error {
 		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (the value is not shown)"))
 	}
 	return errs
+}
+
+// storeOptions are the stats store's settings for recording (run, chat, ask).
+func (e *env) storeOptions(log *slog.Logger) store.Options {
+	o := store.Options{Logger: log}
+	// validate has reported a bad value already where it matters (run); chat
+	// and ask fall back to the store's default rather than refuse to talk.
+	if d, err := parseSince(e.cfg.Retention); err == nil {
+		o.Retention = d
+	}
+	return o
 }

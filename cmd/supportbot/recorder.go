@@ -19,7 +19,7 @@ const recorderCloseTimeout = 3 * time.Second
 // closes the store within a few seconds.
 func (e *env) openRecorder(ctx context.Context, log *slog.Logger) (bot.Recorder, func()) {
 	slog := log.With("component", "stats")
-	db, err := store.Open(ctx, e.cfg.DB, store.Options{Logger: slog})
+	db, err := store.Open(ctx, e.cfg.DB, e.storeOptions(slog))
 	if err != nil {
 		slog.Warn("stats store unavailable; usage is not recorded", "err", err)
 		return bot.NopRecorder{}, func() {}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: supportbot [--db PATH] [--kb DIR] [--http ADDR] [--log-format text|json] [--log-level LEVEL] COMMAND")
+	fmt.Fprintln(w, "usage: supportbot [--db PATH] [--kb DIR] [--http ADDR] [--log-format text|json] [--log-level LEVEL] [--retention 90d] COMMAND")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)

@@ -110,7 +110,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("load the built-in knowledge base (run `supportbot kb check` for details):\n%w", err)
 	}
 
-	db, err := store.Open(ctx, e.cfg.DB, store.Options{Logger: log.With("component", "stats")})
+	db, err := store.Open(ctx, e.cfg.DB, e.storeOptions(log.With("component", "stats")))
 	if err != nil {
 		return fmt.Errorf("--db / SUPPORTBOT_DB: %w", err)
 	}

@@ -42,6 +42,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"http address", map[string]string{"SUPPORTBOT_HTTP": "8080"}, "SUPPORTBOT_HTTP"},
 		{"log level", map[string]string{"SUPPORTBOT_LOG_LEVEL": "loud"}, "SUPPORTBOT_LOG_LEVEL"},
 		{"log format", map[string]string{"SUPPORTBOT_LOG_FORMAT": "xml"}, "SUPPORTBOT_LOG_FORMAT"},
+		{"retention", map[string]string{"SUPPORTBOT_RETENTION": "forever"}, "SUPPORTBOT_RETENTION"},
 		{"webhook url", map[string]string{"TELEGRAM_WEBHOOK_URL": "bot.example.org/hook"}, "TELEGRAM_WEBHOOK_URL"},
 		{"webhook listen", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_LISTEN": "8443"}, "TELEGRAM_WEBHOOK_LISTEN"},
 		{"webhook secret", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": "has spaces " + secretToken}, "TELEGRAM_WEBHOOK_SECRET"},
