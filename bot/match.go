@@ -42,7 +42,7 @@ const (
 const (
 	answerConfidence  = 0.45 // at or above: answer
 	clarifyConfidence = 0.30 // between this and answerConfidence, or two close topics: ask
-	closeRatio        = 0.98 // the runner-up scores at least this share of the best: ask which
+	closeRatio        = 0.95 // the runner-up scores at least this share of the best: ask which
 )
 
 type matcher struct {
