@@ -387,9 +387,29 @@ func TestRateLimitedFollowup(t *testing.T) {
 	}
 }
 
-func TestAPIFailureIsCounted(t *testing.T) {
+func TestServerErrorIsRetried(t *testing.T) {
 	h := newHarness(t)
 	h.fake.FailNext(discordtest.RouteCallback, discordtest.Failure{Status: 500})
+	if _, err := h.fake.Command(inGuild, "ask", map[string]string{"question": h.secret("what is group therapy")}); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(1, func(c discordtest.Call) bool { return c.Route == discordtest.RouteCallback })
+	if n := h.fake.Attempts(discordtest.RouteCallback); n != 2 {
+		t.Errorf("%d callback attempts, want 2 (the 500, then the retry)", n)
+	}
+	for _, e := range h.rec.all() {
+		if e.Err == bot.ErrPlatformAPI {
+			t.Errorf("a 500 that a retry got past was counted as a platform failure")
+		}
+	}
+}
+
+func TestAPIFailureIsCounted(t *testing.T) {
+	h := newHarness(t)
+	// Failing every try: the adapter gives up, logs and counts.
+	for range 3 {
+		h.fake.FailNext(discordtest.RouteCallback, discordtest.Failure{Status: 500})
+	}
 	in, err := h.fake.Command(inGuild, "ask", map[string]string{"question": h.secret("what is group therapy")})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,10 @@ package discord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -81,7 +84,9 @@ func (a *Adapter) acknowledge(ctx context.Context, i *discordgo.Interaction, req
 	} else if req.ephemeral {
 		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}
 	}
-	if err := a.session.InteractionRespond(i, resp, discordgo.WithContext(ctx)); err != nil {
+	if err := retry(ctx, func() error {
+		return a.session.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+	}); err != nil {
 		a.apiFailed(ctx, req.msg.Community, "defer interaction", err)
 	}
 }
@@ -117,27 +122,30 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, req req
 		flags = discordgo.MessageFlagsEphemeral
 	}
 	first, rest := parts[0], parts[1:]
-	var err error
-	switch {
-	case deferred && replace:
-		_, err = a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
-			Content: &first.Content, Components: &first.Components, AllowedMentions: noMentions(),
-		}, discordgo.WithContext(ctx))
-	case deferred:
-		_, err = a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
-			Content: first.Content, Components: first.Components, Flags: flags, AllowedMentions: noMentions(),
-		}, discordgo.WithContext(ctx))
-	default:
-		typ := discordgo.InteractionResponseChannelMessageWithSource
-		data := &discordgo.InteractionResponseData{
-			Content: first.Content, Components: first.Components, Flags: flags, AllowedMentions: noMentions(),
+	err := retry(ctx, func() error {
+		var err error
+		switch {
+		case deferred && replace:
+			_, err = a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+				Content: &first.Content, Components: &first.Components, AllowedMentions: noMentions(),
+			}, discordgo.WithContext(ctx))
+		case deferred:
+			_, err = a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+				Content: first.Content, Components: first.Components, Flags: flags, AllowedMentions: noMentions(),
+			}, discordgo.WithContext(ctx))
+		default:
+			typ := discordgo.InteractionResponseChannelMessageWithSource
+			data := &discordgo.InteractionResponseData{
+				Content: first.Content, Components: first.Components, Flags: flags, AllowedMentions: noMentions(),
+			}
+			if replace {
+				typ = discordgo.InteractionResponseUpdateMessage
+				data.Flags = 0 // an update keeps the message's flags
+			}
+			err = a.session.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}, discordgo.WithContext(ctx))
 		}
-		if replace {
-			typ = discordgo.InteractionResponseUpdateMessage
-			data.Flags = 0 // an update keeps the message's flags
-		}
-		err = a.session.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}, discordgo.WithContext(ctx))
-	}
+		return err
+	})
 	if err != nil {
 		a.apiFailed(ctx, req.msg.Community, "answer interaction", err)
 		return
@@ -148,9 +156,12 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, req req
 // followups sends further parts of a reply; files go with the first of them.
 func (a *Adapter) followups(ctx context.Context, i *discordgo.Interaction, req request, parts []part, flags discordgo.MessageFlags, files []*discordgo.File) {
 	for _, p := range parts {
-		_, err := a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
-			Content: p.Content, Components: p.Components, Flags: flags, AllowedMentions: noMentions(), Files: files,
-		}, discordgo.WithContext(ctx))
+		err := retry(ctx, func() error {
+			_, err := a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+				Content: p.Content, Components: p.Components, Flags: flags, AllowedMentions: noMentions(), Files: files,
+			}, discordgo.WithContext(ctx))
+			return err
+		})
 		files = nil
 		if err != nil {
 			a.apiFailed(ctx, req.msg.Community, "interaction followup", err)
@@ -243,4 +254,54 @@ func (a *Adapter) send(ctx context.Context, m *discordgo.Message, req request, p
 			return
 		}
 	}
+}
+
+// retryAttempts and retryBackoff bound the retries of a call that failed on
+// Discord's side: three tries, 150 ms then 300 ms apart, so even an interaction
+// answer retried twice stays well inside its three seconds.
+const (
+	retryAttempts = 3
+	retryBackoff  = 150 * time.Millisecond
+)
+
+// retry calls call until it succeeds, fails for a reason a retry cannot fix,
+// or has been tried retryAttempts times. Rate limits (429) are already waited
+// out and retried inside discordgo; this covers server errors (5xx) and
+// connections that broke. An answer that Discord reports as already given was
+// delivered by an earlier try whose reply was lost, so it counts as success.
+func retry(ctx context.Context, call func() error) error {
+	backoff := retryBackoff
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = call()
+		if err == nil || alreadyAcknowledged(err) {
+			return nil
+		}
+		if attempt == retryAttempts || !retryable(err) {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+}
+
+// retryable reports whether a failed call may succeed if repeated.
+func retryable(err error) bool {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) {
+		return rest.Response != nil && rest.Response.StatusCode >= 500
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func alreadyAcknowledged(err error) bool {
+	var rest *discordgo.RESTError
+	return errors.As(err, &rest) && rest.Message != nil && rest.Message.Code == discordgo.ErrCodeInteractionHasAlreadyBeenAcknowledged
 }
