@@ -52,12 +52,9 @@ type matcher struct {
 	phrase2  map[[2]string]int32 // two-word synonym phrases → term id
 	phrase3  map[[3]string]int32 // three-word synonym phrases → term id
 	synonym  map[string]string   // stem → canonical term of its synonym group
-	idf      []float64           // by term id
-	post     [][]posting         // by term id: topics holding the term
-	docLen   []float64           // by topic
-	avgLen   float64
-	byLetter map[byte][]string // vocabulary surface words by first letter, for typo correction
-	surface  map[string]bool   // every word of the knowledge base and the synonyms
+	topicIdx bm25                // each topic as one document
+	byLetter map[byte][]string   // vocabulary surface words by first letter, for typo correction
+	surface  map[string]bool     // every word of the knowledge base and the synonyms
 	// generic holds the terms of a message that only names the two kinds of
 	// group ("support group or group therapy?"): they occur in nearly every
 	// topic, so BM25 rightly gives them no weight, yet such a message is the
@@ -66,17 +63,58 @@ type matcher struct {
 	// The question index: each example question is also a document of its own,
 	// so a short message that reads like one question ("support group vs group
 	// therapy?") finds it even when its words are common to every topic.
-	qIDF    []float64
-	qPost   [][]posting // by term id: questions holding the term (topic field = question index)
-	qLen    []float64
-	qTopic  []int32
-	qAvgLen float64
-	scratch sync.Pool
+	questionIdx bm25
+	qTopic      []int32 // by question: its topic
+	scratch     sync.Pool
 }
 
 type posting struct {
-	topic int32
-	tf    float32
+	doc int32
+	tf  float32
+}
+
+// bm25 is a BM25 index over a set of documents (the topics, or the example
+// questions).
+type bm25 struct {
+	b      float64     // length normalisation
+	idf    []float64   // by term id
+	post   [][]posting // by term id: the documents holding it
+	docLen []float64   // by document
+	avgLen float64
+}
+
+// newBM25 indexes documents given as term frequencies, over a vocabulary of
+// nTerms terms.
+func newBM25(docs []map[int32]float64, nTerms int, b float64) bm25 {
+	x := bm25{b: b, idf: make([]float64, nTerms), post: make([][]posting, nTerms), docLen: make([]float64, len(docs))}
+	for i, tf := range docs {
+		for id, f := range tf {
+			x.post[id] = append(x.post[id], posting{doc: int32(i), tf: float32(f)})
+			x.docLen[i] += f
+		}
+		x.avgLen += x.docLen[i]
+	}
+	n := float64(len(docs))
+	if n > 0 {
+		x.avgLen /= n
+	}
+	for id, ps := range x.post {
+		df := float64(len(ps))
+		x.idf[id] = math.Log(1 + (n-df+0.5)/(df+0.5))
+	}
+	return x
+}
+
+// score adds every document's BM25 score for terms to scores.
+func (x *bm25) score(terms []int32, scores []float64) {
+	for _, id := range terms {
+		idf := x.idf[id]
+		for _, p := range x.post[id] {
+			tf := float64(p.tf)
+			norm := bm25K1 * (1 - x.b + x.b*x.docLen[p.doc]/x.avgLen)
+			scores[p.doc] += idf * tf * (bm25K1 + 1) / (tf + norm)
+		}
+	}
 }
 
 type scratch struct {
@@ -149,42 +187,8 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		}
 		tfs[i] = tf
 	}
-	n := float64(len(topics))
-	m.idf = make([]float64, len(m.termID))
-	m.post = make([][]posting, len(m.termID))
-	m.docLen = make([]float64, len(topics))
-	for i, tf := range tfs {
-		for id, f := range tf {
-			m.post[id] = append(m.post[id], posting{topic: int32(i), tf: float32(f)})
-			m.docLen[i] += f
-		}
-		m.avgLen += m.docLen[i]
-	}
-	if len(topics) > 0 {
-		m.avgLen /= n
-	}
-	for id, ps := range m.post {
-		df := float64(len(ps))
-		m.idf[id] = math.Log(1 + (n-df+0.5)/(df+0.5))
-	}
-	nq := float64(len(qtfs))
-	m.qIDF = make([]float64, len(m.termID))
-	m.qPost = make([][]posting, len(m.termID))
-	m.qLen = make([]float64, len(qtfs))
-	for i, tf := range qtfs {
-		for id, f := range tf {
-			m.qPost[id] = append(m.qPost[id], posting{topic: int32(i), tf: float32(f)})
-			m.qLen[i] += f
-		}
-		m.qAvgLen += m.qLen[i]
-	}
-	if nq > 0 {
-		m.qAvgLen /= nq
-	}
-	for id, ps := range m.qPost {
-		df := float64(len(ps))
-		m.qIDF[id] = math.Log(1 + (nq-df+0.5)/(df+0.5))
-	}
+	m.topicIdx = newBM25(tfs, len(m.termID), bm25B)
+	m.questionIdx = newBM25(qtfs, len(m.termID), qB)
 	for w := range m.surface {
 		if len(w) >= 4 {
 			m.byLetter[w[0]] = append(m.byLetter[w[0]], w)
@@ -387,20 +391,8 @@ func (m *matcher) rank(terms []int32, scores, qScores, qBest []float64) (first, 
 	for i := range qScores {
 		qScores[i] = 0
 	}
-	for _, id := range terms {
-		idf := m.idf[id]
-		for _, p := range m.post[id] {
-			tf := float64(p.tf)
-			norm := bm25K1 * (1 - bm25B + bm25B*m.docLen[p.topic]/m.avgLen)
-			scores[p.topic] += idf * tf * (bm25K1 + 1) / (tf + norm)
-		}
-		qidf := m.qIDF[id]
-		for _, p := range m.qPost[id] {
-			tf := float64(p.tf)
-			norm := bm25K1 * (1 - qB + qB*m.qLen[p.topic]/m.qAvgLen)
-			qScores[p.topic] += qidf * tf * (bm25K1 + 1) / (tf + norm)
-		}
-	}
+	m.topicIdx.score(terms, scores)
+	m.questionIdx.score(terms, qScores)
 	// Each topic gets the score of its best question on top of its own.
 	for q, qs := range qScores {
 		if t := m.qTopic[q]; qs*questionWeight > qBest[t] {
