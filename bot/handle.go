@@ -262,7 +262,7 @@ func (b *Bot) crisisReply() Reply {
 // than longMessageWords words and more than one sentence), or "".
 func lastQuestion(text string) string {
 	end := strings.LastIndexByte(text, '?')
-	if end < 0 || len(strings.Fields(text)) <= longMessageWords {
+	if end < 0 || !moreWordsThan(text, longMessageWords) {
 		return ""
 	}
 	start := strings.LastIndexAny(text[:end], ".!?\n") + 1
@@ -274,3 +274,19 @@ func lastQuestion(text string) string {
 
 // longMessageWords is where a message counts as a story rather than a question.
 const longMessageWords = 25
+
+// moreWordsThan reports whether s has more than n space-separated words,
+// without splitting it (this runs on every message with a question mark).
+func moreWordsThan(s string, n int) bool {
+	words, inWord := 0, false
+	for i := 0; i < len(s); i++ {
+		space := s[i] == ' ' || s[i] == '\t'
+		if !space && !inWord {
+			if words++; words > n {
+				return true
+			}
+		}
+		inWord = !space
+	}
+	return false
+}
