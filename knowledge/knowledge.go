@@ -108,9 +108,11 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 // loader collects problems while reading.
 type loader struct {
 	problems Problems
-	// qLine remembers each question's line (file, question) for messages about
-	// duplicates, found only once every topic is read.
-	qLine map[[2]string]int
+	// qLine remembers each question's line (file, question) and fieldLine each
+	// field's line (file, field; "answer" for the text after the front matter),
+	// for problems found only once every topic is read.
+	qLine     map[[2]string]int
+	fieldLine map[[2]string]int
 }
 
 func (l *loader) add(file string, line int, format string, args ...any) {
@@ -352,6 +354,13 @@ func (l *loader) topic(fsys fs.FS, name string) (bot.Topic, bool) {
 		}
 		return 2
 	}
+	if l.fieldLine == nil {
+		l.fieldLine = map[[2]string]int{}
+	}
+	for _, f := range []string{"id", "related"} {
+		l.fieldLine[[2]string{name, f}] = lineOf(f)
+	}
+	l.fieldLine[[2]string{name, "answer"}] = bodyLine
 	known := map[string]bool{"id": true, "title": true, "questions": true, "keywords": true, "related": true, "sources": true}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if k := root.Content[i]; !known[k.Value] {
@@ -438,7 +447,7 @@ func (l *loader) checkTopics(k bot.Knowledge) {
 			continue
 		}
 		if other, dup := byID[t.ID]; dup {
-			l.add(t.File, 2, "duplicate id %q: also used by %s", t.ID, other)
+			l.add(t.File, l.fieldLine[[2]string{t.File, "id"}], "duplicate id %q: also used by %s", t.ID, other)
 		}
 		byID[t.ID] = t.File
 		for _, q := range t.Questions {
@@ -462,9 +471,9 @@ func (l *loader) checkTopics(k bot.Knowledge) {
 	for _, t := range k.Topics {
 		for _, r := range t.Related {
 			if _, ok := byID[r]; !ok {
-				l.add(t.File, 0, "related topic %q does not exist (related links must name a topic id)", r)
+				l.add(t.File, l.fieldLine[[2]string{t.File, "related"}], "related topic %q does not exist (related links must name a topic id)", r)
 			} else if r == t.ID {
-				l.add(t.File, 0, "related lists the topic itself")
+				l.add(t.File, l.fieldLine[[2]string{t.File, "related"}], "related lists the topic itself")
 			}
 		}
 		if t.Answer == "" {
@@ -472,11 +481,11 @@ func (l *loader) checkTopics(k bot.Knowledge) {
 		}
 		rendered := bot.Plain(t.Answer + "\n\n" + k.Messages["disclaimer"])
 		if n := len([]rune(rendered)); n > MaxRenderedLen {
-			l.add(t.File, 0, "answer is %d characters once rendered; one Discord message holds %d: shorten it", n, MaxRenderedLen)
+			l.add(t.File, l.fieldLine[[2]string{t.File, "answer"}], "answer is %d characters once rendered; one Discord message holds %d: shorten it", n, MaxRenderedLen)
 		}
 		words := len(strings.Fields(bot.Plain(t.Answer)))
 		if words < MinAnswerWords || words > MaxAnswerWords {
-			l.add(t.File, 0, "answer has %d words; keep it between %d and %d", words, MinAnswerWords, MaxAnswerWords)
+			l.add(t.File, l.fieldLine[[2]string{t.File, "answer"}], "answer has %d words; keep it between %d and %d", words, MinAnswerWords, MaxAnswerWords)
 		}
 	}
 }

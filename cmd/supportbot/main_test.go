@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -138,7 +139,28 @@ func editFile(t *testing.T, path, old, new string) {
 	}
 }
 
+// costLine is the line number of the nth line (1-based) of the built-in cost.md
+// that starts with prefix, so the expectations below follow a curator's edits.
+func costLine(t *testing.T, prefix string, nth int) int {
+	t.Helper()
+	data, err := fs.ReadFile(knowledge.Embedded(), "topics/cost.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			if nth--; nth == 0 {
+				return i + 1
+			}
+		}
+	}
+	t.Fatalf("cost.md has too few lines starting with %q", prefix)
+	return 0
+}
+
 func TestKBCheckReportsProblems(t *testing.T) {
+	relatedLine := costLine(t, "related:", 1)
+	answerLine := costLine(t, "---", 2) + 1 // the answer starts after the closing ---
 	tests := []struct {
 		name   string
 		break_ func(t *testing.T, dir string)
@@ -152,13 +174,13 @@ func TestKBCheckReportsProblems(t *testing.T) {
 		}, "topics/cost.md:2: id is missing or empty"},
 		{"broken related link", func(t *testing.T, dir string) {
 			editFile(t, filepath.Join(dir, "topics", "cost.md"), "related: [", "related: [no-such-topic, ")
-		}, `topics/cost.md: related topic "no-such-topic" does not exist`},
+		}, fmt.Sprintf(`topics/cost.md:%d: related topic "no-such-topic" does not exist`, relatedLine)},
 		{"bad front matter", func(t *testing.T, dir string) {
 			editFile(t, filepath.Join(dir, "topics", "cost.md"), "---\n", "")
 		}, "topics/cost.md:1: bad front matter"},
 		{"answer too long", func(t *testing.T, dir string) {
 			editFile(t, filepath.Join(dir, "topics", "cost.md"), "\n---\n", "\n---\n"+strings.Repeat("Far too long an answer. ", 120))
-		}, "topics/cost.md: answer is"},
+		}, fmt.Sprintf("topics/cost.md:%d: answer is", answerLine)},
 		{"duplicate question", func(t *testing.T, dir string) {
 			data, _ := os.ReadFile(filepath.Join(dir, "topics", "difference.md"))
 			q := strings.TrimPrefix(strings.Split(strings.Split(string(data), "questions:\n")[1], "\n")[0], "  - ")
