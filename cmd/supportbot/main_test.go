@@ -240,6 +240,14 @@ func TestEvalGate(t *testing.T) {
 	}
 }
 
+// TestHeldOut scores the matcher on questions nobody tuned it against.
+func TestHeldOut(t *testing.T) {
+	out, _, err := runCLI(t, nil, "", "eval", "--min", "0.85", "../../bot/testdata/heldout.yaml")
+	if err != nil {
+		t.Errorf("held-out eval: %v\n%s", err, out)
+	}
+}
+
 func TestEvalFailsBelowMin(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "eval.yaml")
 	// Deliberately wrong labels: the gate must fail.
