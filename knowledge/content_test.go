@@ -130,6 +130,12 @@ func readSeeds(t *testing.T) []seed {
 	t.Helper()
 	names, err := filepath.Glob(seedsGlob)
 	if err != nil || len(names) == 0 {
+		// CI always has shared/ beside the checkout, and there the check must
+		// run; a clone on its own (a contributor's laptop) has no articles to
+		// compare with.
+		if os.Getenv("CI") == "" {
+			t.Skipf("the source articles are not here (no files match %s): the copy check runs in CI, next to shared/", seedsGlob)
+		}
 		t.Fatalf("the source articles are missing: no files match %s (run the tests from a checkout next to shared/)", seedsGlob)
 	}
 	var out []seed
