@@ -4,9 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // migrations are the schema changes, applied in name order (0001_…, 0002_…).
@@ -14,6 +19,34 @@ import (
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// migrateWaiting runs [migrate], trying again while the database is busy, for at
+// most timeout. The first connection to a brand-new file switches it to WAL,
+// which needs the file to itself, and when two processes race there SQLite
+// answers SQLITE_BUSY at once instead of calling the busy handler: so the
+// waiting the busy timeout promises is done here.
+func migrateWaiting(ctx context.Context, db *sql.DB, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := migrate(ctx, db)
+		if err == nil || !isBusy(err) || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (any variant).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
 
 // migrate applies every migration not yet recorded in the migrations table, each
 // in its own immediate transaction. Two processes opening a fresh file at once

@@ -178,7 +178,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		d.cancel = func() {}
 		return d, nil
 	}
-	if err := migrate(ctx, sdb); err != nil {
+	if err := migrateWaiting(ctx, sdb, opts.BusyTimeout); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open stats db %s: %w", path, err)
 	}
