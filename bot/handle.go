@@ -151,10 +151,10 @@ func (b *Bot) expired() Reply {
 // the knowledge base.
 func (b *Bot) handleText(m Message, ev *Event) Reply {
 	text := sanitize(m.Text)
-	if isCrisis(text) {
+	norm := normalize(text)
+	if isCrisisNorm(norm) {
 		return b.crisisReply()
 	}
-	norm := normalize(text)
 	// Before the check for letters: "2" answers a triage question.
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
 		return r

@@ -59,7 +59,8 @@ type matcher struct {
 	// group ("support group or group therapy?"): they occur in nearly every
 	// topic, so BM25 rightly gives them no weight, yet such a message is the
 	// bot's reason to exist and asks for the overall difference.
-	generic map[int32]bool
+	generic    map[int32]bool
+	difference *Topic // the topic such a message gets, if the knowledge base has it
 	// The question index: each example question is also a document of its own,
 	// so a short message that reads like one question ("support group vs group
 	// therapy?") finds it even when its words are common to every topic.
@@ -199,8 +200,14 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	}
 	m.generic = map[int32]bool{}
 	for _, w := range genericWords {
-		for _, id := range m.analyzeIndexNoGrow(w) {
+		ids, _, _ := m.analyzeQuery(nil, words(nil, normalize(w)))
+		for _, id := range ids {
 			m.generic[id] = true
+		}
+	}
+	for _, t := range m.topics {
+		if t.ID == differenceTopic {
+			m.difference = t
 		}
 	}
 	m.scratch.New = func() any {
@@ -261,13 +268,6 @@ func (m *matcher) analyzeIndex(text string) []int32 {
 		out = append(out, id)
 	}
 	return out
-}
-
-// analyzeIndexNoGrow analyses text into the ids of terms the vocabulary already
-// has, without adding any.
-func (m *matcher) analyzeIndexNoGrow(text string) []int32 {
-	terms, _, _ := m.analyzeQuery(nil, words(nil, normalize(text)))
-	return terms
 }
 
 // genericWords name the two kinds of group and the act of comparing them.
@@ -441,25 +441,16 @@ func (m *matcher) lookup(norm string) (first, second match, conf1, conf2 float64
 	first, second = m.rank(sc.terms, sc.scores, sc.qScores, sc.qBest)
 	cov := coverage(content, unknown)
 	conf1, conf2 = cov*confidence(first.score), cov*confidence(second.score)
-	if conf1 < answerConfidence && m.onlyGeneric(sc.terms) {
-		if t := m.topicByID(genericTopic); t != nil {
-			return match{topic: t, score: first.score}, match{}, answerConfidence, 0
-		}
+	if conf1 < answerConfidence && m.difference != nil && m.onlyGeneric(sc.terms) {
+		return match{topic: m.difference, score: first.score}, match{}, answerConfidence, 0
 	}
 	return first, second, conf1, conf2
 }
 
-// genericTopic answers a message that only names the two kinds of group.
-const genericTopic = "difference"
-
-func (m *matcher) topicByID(id string) *Topic {
-	for _, t := range m.topics {
-		if t.ID == id {
-			return t
-		}
-	}
-	return nil
-}
+// differenceTopic is the overall difference between the two kinds of group: the
+// answer to a message that only names them, and the answer after which the
+// triage is offered.
+const differenceTopic = "difference"
 
 // coverage discounts a short message most of whose words the knowledge base has
 // never seen: "how do i fix my wifi" shares one word with a topic, and that is
@@ -489,7 +480,7 @@ func (b *Bot) matchReply(norm string, ev *Event) Reply {
 		return b.clarify(first.topic, nil, c1)
 	}
 	r := b.answer(first.topic, c1)
-	if first.topic.ID == "difference" {
+	if first.topic.ID == differenceTopic {
 		// The difference is where most people start; offer the triage next.
 		r.Choices = append([]Choice{{Label: b.message("button_triage"), Data: DataTriage}}, r.Choices...)
 	}

@@ -104,7 +104,7 @@ func smalltalk(norm string) (key, rest string) {
 	if len(all) > 12 {
 		return "", norm // a long message is a question, whatever its first word
 	}
-	ws := make([]string, 0, 16)
+	ws := all[:0] // filter in place: all is this call's scratch
 	for _, w := range all {
 		if !fillers[w] {
 			ws = append(ws, w)

@@ -255,9 +255,8 @@ func (t *triage) handleText(m Message, norm string, ev *Event) (Reply, bool) {
 		t.memory.forget(ev.Session)
 		return Reply{}, false
 	}
-	// Normalise again: the core's norm is the contract, but typed answers are
-	// compared with aliases normalised here, so both go through the same steps.
-	norm = normalize(sanitize(norm))
+	// norm went through normalize(sanitize(…)) in the core, the same steps as
+	// the aliases it is compared with (normalizeAll).
 	switch act, o := t.understand(p, norm); act {
 	case typedOption:
 		np, _ := t.walk(answers + string(rune('0'+o)))

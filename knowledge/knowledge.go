@@ -87,21 +87,15 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)
-	if len(l.problems) > 0 {
-		sort.SliceStable(l.problems, func(i, j int) bool {
-			a, b := l.problems[i], l.problems[j]
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			return a.Line < b.Line
-		})
-		return k, l.problems
-	}
-	// The core's own constructor is the final judge of consistency (for example
-	// that the triage flow is usable); report its complaint as a problem too.
-	if _, err := bot.New(k); err != nil {
-		l.add(TriageFile, 0, "%v", err)
-	}
+	// Every check bot.New makes (message keys, duplicate ids, bot.CheckFlow) is
+	// made above, with a line number, so a base that loads here starts a bot.
+	sort.SliceStable(l.problems, func(i, j int) bool {
+		a, b := l.problems[i], l.problems[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	return k, l.problems
 }
 

@@ -204,15 +204,24 @@ func (e *env) knowledgeFS() fs.FS {
 	return knowledge.Embedded()
 }
 
+// loadKnowledge loads the knowledge base (--kb DIR or the built-in one). Its
+// error names the variable on its first line and lists every problem after.
+func (e *env) loadKnowledge() (bot.Knowledge, error) {
+	k, err := knowledge.Load(e.knowledgeFS())
+	if err == nil {
+		return k, nil
+	}
+	if e.cfg.KB != "" {
+		return k, fmt.Errorf("--kb / SUPPORTBOT_KB: %s is not a usable knowledge base (run `supportbot kb check --kb %s` for details):\n%w", e.cfg.KB, e.cfg.KB, err)
+	}
+	return k, fmt.Errorf("load the built-in knowledge base (run `supportbot kb check` for details):\n%w", err)
+}
+
 // newBot loads the knowledge base and builds the core.
 func (e *env) newBot(opts ...bot.Option) (*bot.Bot, error) {
-	k, err := knowledge.Load(e.knowledgeFS())
+	k, err := e.loadKnowledge()
 	if err != nil {
-		where := "built-in knowledge base"
-		if e.cfg.KB != "" {
-			where = "knowledge base " + e.cfg.KB
-		}
-		return nil, fmt.Errorf("load %s (run `supportbot kb check` for details):\n%w", where, err)
+		return nil, err
 	}
 	b, err := bot.New(k, opts...)
 	if err != nil {

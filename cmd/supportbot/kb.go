@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/supportbot/supportbot/knowledge"
@@ -30,19 +31,21 @@ func cmdKB(_ context.Context, e *env, args []string) error {
 	if e.cfg.KB != "" {
 		where = e.cfg.KB
 	}
+	k, err := knowledge.Load(e.knowledgeFS())
 	if rest[0] == "check" {
-		ps := knowledge.Check(e.knowledgeFS())
-		for _, p := range ps {
-			fmt.Fprintln(e.stdout, p)
-		}
-		if len(ps) > 0 {
+		var ps knowledge.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(e.stdout, p)
+			}
 			return fmt.Errorf("%s has %d problem(s)", where, len(ps))
 		}
-		k, _ := knowledge.Load(e.knowledgeFS())
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(e.stdout, "%s is fine: %d topics.\n", where, len(k.Topics))
 		return nil
 	}
-	k, err := knowledge.Load(e.knowledgeFS())
 	if err != nil {
 		return fmt.Errorf("load %s (run `supportbot kb check`):\n%w", where, err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/discord"
 	"github.com/supportbot/supportbot/bot/telegram"
-	"github.com/supportbot/supportbot/knowledge"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -102,12 +101,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log := e.logger()
 
-	k, err := knowledge.Load(e.knowledgeFS())
+	// Loaded before the store is opened: a bad knowledge base is a
+	// configuration error, reported before anything is touched.
+	k, err := e.loadKnowledge()
 	if err != nil {
-		if e.cfg.KB != "" {
-			return fmt.Errorf("--kb / SUPPORTBOT_KB: %s is not a usable knowledge base (run `supportbot kb check --kb %s` for details):\n%w", e.cfg.KB, e.cfg.KB, err)
-		}
-		return fmt.Errorf("load the built-in knowledge base (run `supportbot kb check` for details):\n%w", err)
+		return err
 	}
 
 	db, err := store.Open(ctx, e.cfg.DB, e.storeOptions(log.With("component", "stats")))
