@@ -135,6 +135,50 @@ func TestCloseDeadline(t *testing.T) {
 	conn.ExecContext(context.Background(), `ROLLBACK`)
 }
 
+// TestCloseRetriesTheLastWrite: the final flush fails while another connection
+// holds the lock for a moment; Close keeps trying within its deadline, and the
+// counts are there once the lock is gone.
+func TestCloseRetriesTheLastWrite(t *testing.T) {
+	path := dbPath(t)
+	// A busy timeout far shorter than the lock, so the first try fails.
+	db, err := store.Open(context.Background(), path, store.Options{BusyTimeout: 10 * time.Millisecond, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		db.Record(context.Background(), bot.Event{Time: time.Now(), Platform: "console", Community: "dm", Kind: bot.KindAnswer, Topic: "cost"})
+	}
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		closed <- db.Close(ctx)
+	}()
+	waitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 1 })
+	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close after the lock went away: %v", err)
+	}
+	if r := report(t, path, store.Filter{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)}); r.Messages != 5 || r.ByTopic["cost"] != 5 {
+		t.Errorf("after Close: messages %d, cost %d; want 5 and 5", r.Messages, r.ByTopic["cost"])
+	}
+}
+
 // TestAnonymity drives 1,000 messages carrying unique markers and fake user and
 // chat ids through the real bot and the store, with debug logging on, then
 // scans the database, its WAL and shm, and the logs byte by byte: no marker, no

@@ -167,15 +167,17 @@ func (w *writer) run(ctx context.Context) {
 		case r := <-w.results:
 			w.done(r)
 		case <-w.d.stop:
-			w.shutdown()
+			w.shutdown(ctx)
 			return
 		}
 	}
 }
 
 // shutdown counts everything still queued and writes it, waiting for the
-// flusher; a write failure leaves the counts unwritten (Close reports it).
-func (w *writer) shutdown() {
+// flusher. This is the counts' last chance, so a failed write is tried again
+// until ctx ends (Close cancels it at its deadline); what is still unwritten
+// then is lost, and Close reports it.
+func (w *writer) shutdown(ctx context.Context) {
 	for {
 		select {
 		case e := <-w.d.queue:
@@ -188,9 +190,21 @@ func (w *writer) shutdown() {
 	if w.inFlight {
 		w.done(<-w.results)
 	}
-	w.flush()
-	if w.inFlight {
-		w.done(<-w.results)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
+		w.flush()
+		if w.inFlight {
+			w.done(<-w.results)
+		}
+		if !w.failing {
+			return
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 }
 
