@@ -56,7 +56,12 @@ func TestChatTriage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "stats.db")
 			vars := map[string]string{"SUPPORTBOT_DB": db}
-			out, _, err := runCLI(t, vars, tc.stdin, "chat")
+			out, chatErr, err := runCLI(t, vars, tc.stdin, "chat")
+			defer func() {
+				if t.Failed() {
+					t.Logf("chat stderr: %s", chatErr)
+				}
+			}()
 			if err != nil {
 				t.Fatalf("chat: %v", err)
 			}
@@ -65,7 +70,12 @@ func TestChatTriage(t *testing.T) {
 					t.Errorf("chat output lacks %q:\n%s", w, out)
 				}
 			}
-			js, _, err := runCLI(t, vars, "", "stats", "--json")
+			js, statsErr, err := runCLI(t, vars, "", "stats", "--json")
+			defer func() {
+				if t.Failed() {
+					t.Logf("stats: %s %s", js, statsErr)
+				}
+			}()
 			if err != nil {
 				t.Fatalf("stats --json: %v", err)
 			}
