@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,15 +16,67 @@ import (
 
 // evalCase is one labelled question (the format of shared/CONTRACT.md).
 type evalCase struct {
-	Q      string   `yaml:"q"`
-	Kind   bot.Kind `yaml:"kind"`
-	Topics []string `yaml:"topics"`
+	Q      string    `yaml:"q"`
+	Kind   evalKinds `yaml:"kind"`
+	Topics []string  `yaml:"topics"`
+}
+
+// kindBenign labels a message that sounds like a crisis but is not one: any
+// reply but the crisis resources is right.
+const kindBenign bot.Kind = "benign"
+
+// evalKinds is a case's kind: one kind, or a list of kinds any of which is right.
+type evalKinds []bot.Kind
+
+// UnmarshalYAML reads `kind: answer` and `kind: [triage, answer]` alike.
+func (k *evalKinds) UnmarshalYAML(n *yaml.Node) error {
+	var one bot.Kind
+	if n.Kind == yaml.ScalarNode {
+		if err := n.Decode(&one); err != nil {
+			return err
+		}
+		*k = evalKinds{one}
+	} else if err := n.Decode((*[]bot.Kind)(k)); err != nil {
+		return err
+	}
+	if len(*k) == 0 {
+		return fmt.Errorf("line %d: kind is empty", n.Line)
+	}
+	for _, x := range *k {
+		if x != kindBenign && !slices.Contains(bot.Kinds, x) {
+			return fmt.Errorf("line %d: unknown kind %q", n.Line, x)
+		}
+	}
+	return nil
+}
+
+// String is the label as the report shows it: "answer" or "triage|answer".
+func (k evalKinds) String() string {
+	s := make([]string, len(k))
+	for i, x := range k {
+		s[i] = string(x)
+	}
+	return strings.Join(s, "|")
+}
+
+// right reports whether reply r is right for case c.
+func (c evalCase) right(r bot.Reply) bool {
+	for _, k := range c.Kind {
+		switch {
+		case k == kindBenign && r.Kind != bot.KindCrisis:
+			return true
+		case k == r.Kind && (k != bot.KindAnswer || slices.Contains(c.Topics, r.Topic)):
+			return true
+		}
+	}
+	return false
 }
 
 // evalResult is the score of a run over a labelled set.
 type evalResult struct {
 	total, right int
-	byKind       map[bot.Kind][2]int // kind → (right, total)
+	byKind       map[string][2]int // kind label → (right, total)
+	labels       []string          // the kind labels in the order first seen
 	answerRight  int                 // answer cases whose top topic was right
 	answerTotal  int
 	crisisHit    int // crisis cases answered with the crisis resources
@@ -86,11 +139,15 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 
 // evaluate runs every case as the first message of its own conversation.
 func evaluate(ctx context.Context, b *bot.Bot, cases []evalCase) evalResult {
-	res := evalResult{byKind: map[bot.Kind][2]int{}}
+	res := evalResult{byKind: map[string][2]int{}}
 	for i, c := range cases {
 		r := b.Handle(ctx, bot.Message{Platform: "eval", Community: bot.CommunityDM, Conversation: strconv.Itoa(i), Text: c.Q})
-		ok := r.Kind == c.Kind && (c.Kind != bot.KindAnswer || slices.Contains(c.Topics, r.Topic))
-		k := res.byKind[c.Kind]
+		ok := c.right(r)
+		label := c.Kind.String()
+		k, seen := res.byKind[label]
+		if !seen {
+			res.labels = append(res.labels, label)
+		}
 		k[1]++
 		res.total++
 		if ok {
@@ -101,26 +158,28 @@ func evaluate(ctx context.Context, b *bot.Bot, cases []evalCase) evalResult {
 			if r.Topic != "" {
 				got += " " + r.Topic
 			}
-			want := string(c.Kind)
+			want := label
 			if len(c.Topics) > 0 {
 				want += fmt.Sprint(" ", c.Topics)
 			}
 			res.misses = append(res.misses, fmt.Sprintf("%q: got %s (score %.2f), want %s", c.Q, got, r.Score, want))
 		}
-		res.byKind[c.Kind] = k
-		switch {
-		case c.Kind == bot.KindAnswer:
+		res.byKind[label] = k
+		// Answer top-1 and crisis recall count the cases whose (first) kind is
+		// that kind; a false alarm is a crisis reply to any other case.
+		switch c.Kind[0] {
+		case bot.KindAnswer:
 			res.answerTotal++
 			if r.Kind == bot.KindAnswer && slices.Contains(c.Topics, r.Topic) {
 				res.answerRight++
 			}
-		case c.Kind == bot.KindCrisis:
+		case bot.KindCrisis:
 			res.crisisTotal++
 			if r.Kind == bot.KindCrisis {
 				res.crisisHit++
 			}
 		}
-		if c.Kind != bot.KindCrisis && r.Kind == bot.KindCrisis {
+		if c.Kind[0] != bot.KindCrisis && r.Kind == bot.KindCrisis {
 			res.falseCrisis++
 		}
 	}
@@ -136,15 +195,24 @@ func (res evalResult) frac(n, d int) float64 {
 
 func (res evalResult) print(e *env) {
 	w := e.stdout
-	fmt.Fprintf(w, "%-12s %8s %8s\n", "kind", "right", "accuracy")
+	fmt.Fprintf(w, "%-16s %8s %8s\n", "kind", "right", "accuracy")
+	// The reply kinds first in their usual order, then benign and the lists.
+	order := make([]string, 0, len(res.labels))
 	for _, k := range bot.Kinds {
-		c, ok := res.byKind[k]
-		if !ok {
-			continue
+		if _, ok := res.byKind[string(k)]; ok {
+			order = append(order, string(k))
 		}
-		fmt.Fprintf(w, "%-12s %4d/%-4d %7.1f%%\n", k, c[0], c[1], 100*res.frac(c[0], c[1]))
 	}
-	fmt.Fprintf(w, "%-12s %4d/%-4d %7.1f%%\n", "overall", res.right, res.total, 100*res.frac(res.right, res.total))
+	for _, l := range res.labels {
+		if !slices.Contains(order, l) {
+			order = append(order, l)
+		}
+	}
+	for _, l := range order {
+		c := res.byKind[l]
+		fmt.Fprintf(w, "%-16s %4d/%-4d %7.1f%%\n", l, c[0], c[1], 100*res.frac(c[0], c[1]))
+	}
+	fmt.Fprintf(w, "%-16s %4d/%-4d %7.1f%%\n", "overall", res.right, res.total, 100*res.frac(res.right, res.total))
 	fmt.Fprintf(w, "answer top-1: %d/%d (%.1f%%)\n", res.answerRight, res.answerTotal, 100*res.frac(res.answerRight, res.answerTotal))
 	fmt.Fprintf(w, "crisis recall: %d/%d (%.1f%%)\n", res.crisisHit, res.crisisTotal, 100*res.frac(res.crisisHit, res.crisisTotal))
 	fmt.Fprintf(w, "false crisis alarms: %d\n", res.falseCrisis)

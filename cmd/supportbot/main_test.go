@@ -261,6 +261,45 @@ func TestEvalFailsBelowMin(t *testing.T) {
 	}
 }
 
+// TestEvalKindLists checks the contract's labels: a list of kinds (any is
+// right), benign (anything but crisis is right), and crisis recall and false
+// alarms counted from the first kind.
+func TestEvalKindLists(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "eval.yaml")
+	os.WriteFile(f, []byte(`- q: "hello"
+  kind: [answer, smalltalk]
+- q: "hello"
+  kind: benign
+- q: "i want to kill myself"
+  kind: benign
+- q: "i want to kill myself"
+  kind: [crisis, answer]
+- q: "hello"
+  kind: [crisis]
+`), 0o644)
+	out, _, err := runCLI(t, nil, "", "eval", f)
+	if err != nil {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"answer|smalltalk    1/1",
+		"benign              1/2",
+		"crisis|answer       1/1",
+		"crisis              0/1",
+		"crisis recall: 1/2",
+		"false crisis alarms: 1",
+		"overall             3/5",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	os.WriteFile(f, []byte("- q: hello\n  kind: [answr]\n"), 0o644)
+	if _, _, err := runCLI(t, nil, "", "eval", f); err == nil || !strings.Contains(err.Error(), "answr") {
+		t.Errorf("an unknown kind was accepted: %v", err)
+	}
+}
+
 func TestRunWithoutToken(t *testing.T) {
 	_, _, err := runCLI(t, nil, "", "run")
 	if err == nil {
