@@ -77,7 +77,7 @@ type evalResult struct {
 	total, right int
 	byKind       map[string][2]int // kind label → (right, total)
 	labels       []string          // the kind labels in the order first seen
-	answerRight  int                 // answer cases whose top topic was right
+	answerRight  int               // answer cases whose top topic was right
 	answerTotal  int
 	crisisHit    int // crisis cases answered with the crisis resources
 	crisisTotal  int
