@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ func renderHTML(markup string, max int) []string {
 	}
 	var pieces []Line
 	for _, l := range lines {
-		pieces = append(pieces, cutLine(l, max)...)
+		pieces = append(pieces, cutLine(validLine(l), max)...)
 	}
 	var chunks []string
 	var cur []Line
@@ -138,6 +139,23 @@ func linesLen(ls []Line) int {
 }
 
 const bulletMark = "• "
+
+// validLine replaces each run of invalid UTF-8 in l's text by one U+FFFD, as
+// Telegram would show it, before the line is measured and cut: cutting inside a
+// run would show one replacement character per piece instead of one in all.
+func validLine(l Line) Line {
+	cloned := false
+	for i, s := range l.Spans {
+		if utf8.ValidString(s.Text) {
+			continue
+		}
+		if !cloned { // the parsed lines are not ours to change
+			l.Spans, cloned = slices.Clone(l.Spans), true
+		}
+		l.Spans[i].Text = strings.ToValidUTF8(s.Text, "\uFFFD")
+	}
+	return l
+}
 
 // cutLine cuts a line longer than max into lines of at most max characters,
 // splitting a span's text at a rune boundary (preferring a space) so each piece
