@@ -1,6 +1,11 @@
 package bot
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/supportbot/supportbot/bot/phrase"
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
 
 // The crisis check runs on every typed message before anything else. It looks
 // for explicit and indirect signs of suicide, self-harm, overdose, abuse or
@@ -16,7 +21,7 @@ import "sync"
 // people who may hurt someone at home, for the abuse phrases.
 const abuser = "husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|mom|mum|mother|stepdad|stepfather|stepmom|stepmum|stepmother|parents|parent|brother|sister|uncle|ex|fiance|spouse|he|she|they|someone|somebody|guardian|grandpa|grandfather"
 
-var crisisPhrases = mustPhrases(
+var crisisPhrases = phrase.MustSet(
 	// Suicide, explicit.
 	"suicide|suicidal|suicidality|unalive|unaliving|kms|kys",
 	"kill|killing|kil|murder ~1 myself|meself|self",
@@ -111,7 +116,7 @@ var crisisPhrases = mustPhrases(
 // benignPhrases contain crisis words but are about something else; they are set
 // aside before the crisis phrases are looked for. Keep them narrow: a message
 // that also has a sign of crisis elsewhere still gets the resources.
-var benignPhrases = mustPhrases(
+var benignPhrases = phrase.MustSet(
 	"bereaved|bereavement ~3 suicide|suicides|overdose|overdoses",
 	"lost|losses|loss ~4 to|from|through ~1 suicide|suicides|overdose|overdoses",
 	"suicide|overdose ~1 bereavement|loss|losses|survivors|prevention|awareness|grief",
@@ -150,11 +155,11 @@ var crisisWordsPool = sync.Pool{New: func() any { s := make([]string, 0, 64); re
 // itself; adapters use IsCrisis only for messages they would otherwise not pass
 // on, such as group chatter not addressed to the bot, so that a person in danger
 // gets the resources wherever they wrote.
-func IsCrisis(text string) bool { return isCrisis(sanitize(text)) }
+func IsCrisis(text string) bool { return isCrisis(textnorm.Sanitize(text)) }
 
 // isCrisis reports whether sanitised text shows signs of crisis.
 func isCrisis(text string) bool {
-	return isCrisisNorm(normalize(text))
+	return isCrisisNorm(textnorm.Normalize(text))
 }
 
 func isCrisisNorm(norm string) bool {
@@ -165,21 +170,21 @@ func isCrisisNorm(norm string) bool {
 	}()
 	ws := crisisWords((*bufp)[:0], norm)
 	*bufp = ws
-	benignPhrases.blank(ws)
-	return crisisPhrases.matches(ws)
+	benignPhrases.Blank(ws)
+	return crisisPhrases.Matches(ws)
 }
 
 // crisisWords splits normalised text into words with crisis misspellings fixed
 // and two-word forms joined ("no one" → "noone", "my self" → "myself", "self
 // harm" kept as two words, "any more" → "anymore").
 func crisisWords(dst []string, norm string) []string {
-	dst = words(dst, norm)
+	dst = textnorm.Words(dst, norm)
 	out := dst[:0]
 	for i := 0; i < len(dst); i++ {
 		w := dst[i]
 		if fix, ok := crisisSpellings[w]; ok {
 			w = fix
-		} else if len(w) >= 6 && len(w) <= 10 && w[0] == 's' && (editDistance(w, "suicide", 2) <= 2 || editDistance(w, "suicidal", 2) <= 2) {
+		} else if len(w) >= 6 && len(w) <= 10 && w[0] == 's' && (textnorm.EditDistance(w, "suicide", 2) <= 2 || textnorm.EditDistance(w, "suicidal", 2) <= 2) {
 			w = "suicide"
 		}
 		if i+1 < len(dst) {

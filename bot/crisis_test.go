@@ -1,6 +1,10 @@
 package bot
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
 
 // These cases complement the evaluation set (testdata/eval.yaml), which gates
 // crisis recall at 100 % in CI: here each family of phrases and each benign
@@ -83,7 +87,7 @@ func TestIsCrisis(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			if got := isCrisis(sanitize(tc.text)); got != tc.want {
+			if got := isCrisis(textnorm.Sanitize(tc.text)); got != tc.want {
 				t.Errorf("isCrisis(%q) = %v, want %v", tc.text, got, tc.want)
 			}
 		})

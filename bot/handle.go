@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // Bot is the core. It is safe for concurrent use by many adapters and
@@ -150,8 +152,8 @@ func (b *Bot) expired() Reply {
 // question in progress, small talk, the wish to be helped choosing, and finally
 // the knowledge base.
 func (b *Bot) handleText(m Message, ev *Event) Reply {
-	text := sanitize(m.Text)
-	norm := normalize(text)
+	text := textnorm.Sanitize(m.Text)
+	norm := textnorm.Normalize(text)
 	if isCrisisNorm(norm) {
 		return b.crisisReply()
 	}
@@ -159,7 +161,7 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
 		return r
 	}
-	if !hasLetters(norm) {
+	if !textnorm.HasLetters(norm) {
 		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
 	}
 	key, rest := smalltalk(norm)
@@ -174,7 +176,7 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		// A long story that ends in a question: the question says what the
 		// person wants to know, the story mostly what they live with.
 		var qev Event
-		if rq := b.matchReply(normalize(q), &qev); rq.Kind == KindAnswer {
+		if rq := b.matchReply(textnorm.Normalize(q), &qev); rq.Kind == KindAnswer {
 			ev.Clarify = false
 			r = rq
 		}

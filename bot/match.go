@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/kljensen/snowball/english"
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // The matcher finds the topic a message is about. Each topic is one document made
@@ -146,7 +147,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	for _, g := range synonyms {
 		canon := m.canonical(g[0])
 		for _, member := range g {
-			ws := words(nil, normalize(member))
+			ws := textnorm.Words(nil, textnorm.Normalize(member))
 			for _, w := range ws {
 				m.surface[w] = true
 			}
@@ -200,7 +201,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	}
 	m.generic = map[int32]bool{}
 	for _, w := range genericWords {
-		ids, _, _ := m.analyzeQuery(nil, words(nil, normalize(w)))
+		ids, _, _ := m.analyzeQuery(nil, textnorm.Words(nil, textnorm.Normalize(w)))
 		for _, id := range ids {
 			m.generic[id] = true
 		}
@@ -224,7 +225,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 
 // canonical is the term a synonym group's name analyses to.
 func (m *matcher) canonical(name string) string {
-	ws := words(nil, normalize(name))
+	ws := textnorm.Words(nil, textnorm.Normalize(name))
 	for i, w := range ws {
 		ws[i] = stem(w)
 	}
@@ -244,7 +245,7 @@ func (m *matcher) term(t string) int32 {
 // analyzeIndex analyses knowledge-base text, growing the vocabulary and the
 // surface-word cache the query side uses.
 func (m *matcher) analyzeIndex(text string) []int32 {
-	ws := words(nil, normalize(text))
+	ws := textnorm.Words(nil, textnorm.Normalize(text))
 	for _, w := range ws {
 		m.surface[w] = true
 	}
@@ -372,7 +373,7 @@ func (m *matcher) correct(w string) (string, bool) {
 		if d := len(c) - len(w); d > maxD || -d > maxD {
 			continue
 		}
-		if d := editDistance(w, c, maxD); d < bestD {
+		if d := textnorm.EditDistance(w, c, maxD); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -432,7 +433,7 @@ func confidence(score float64) float64 {
 func (m *matcher) lookup(norm string) (first, second match, conf1, conf2 float64) {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
-	sc.ws = words(sc.ws[:0], norm)
+	sc.ws = textnorm.Words(sc.ws[:0], norm)
 	if len(sc.ws) > maxQueryWords {
 		sc.ws = sc.ws[:maxQueryWords]
 	}
@@ -500,43 +501,6 @@ func (b *Bot) clarify(a, c *Topic, score float64) Reply {
 // stem is the Snowball English stemmer. Stop-word removal is ours (stopWords),
 // so the library's own is off.
 func stem(w string) string { return english.Stem(w, false) }
-
-// editDistance is the optimal-string-alignment distance between a and b
-// (insertions, deletions, substitutions and transpositions of neighbours), or
-// max+1 as soon as it must exceed max.
-func editDistance(a, b string, max int) int {
-	if len(a) > 32 || len(b) > 32 {
-		return max + 1
-	}
-	// Three rows on the stack: this runs for every candidate of every unknown
-	// word, so it must not allocate.
-	var rows [3][33]int
-	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
-	for j := 0; j <= len(b); j++ {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > max {
-			return max + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
 
 // stopWords carry no topic. Question words that do ("who" runs it, "how long",
 // "how much") are deliberately not here: BM25 weighs them by how many topics

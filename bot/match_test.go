@@ -2,6 +2,8 @@ package bot
 
 import (
 	"testing"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 func testMatcher() *matcher {
@@ -24,7 +26,7 @@ func TestMatcherLookup(t *testing.T) {
 		{"peer group or therapy group", "difference"},
 	}
 	for _, tc := range tests {
-		first, _, c1, _ := m.lookup(normalize(tc.q))
+		first, _, c1, _ := m.lookup(textnorm.Normalize(tc.q))
 		if first.topic == nil || first.topic.ID != tc.want {
 			t.Errorf("lookup(%q) = %v (%.2f), want %s", tc.q, first.topic, c1, tc.want)
 		}
@@ -33,7 +35,7 @@ func TestMatcherLookup(t *testing.T) {
 
 func TestMatcherUnknownWords(t *testing.T) {
 	m := testMatcher()
-	first, _, c1, _ := m.lookup(normalize("quantum chromodynamics lecture notes"))
+	first, _, c1, _ := m.lookup(textnorm.Normalize("quantum chromodynamics lecture notes"))
 	if first.topic != nil && c1 >= clarifyConfidence {
 		t.Errorf("an unrelated message matched %s with confidence %.2f", first.topic.ID, c1)
 	}

@@ -1,6 +1,11 @@
 package bot
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/supportbot/supportbot/bot/phrase"
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
 
 // Small talk and the wish to be helped choosing are recognised by phrases over
 // normalised words (see [phrase]). Small talk is matched against the whole
@@ -8,7 +13,7 @@ import "sync"
 // aside, so "hi, who runs a support group?" is still a question.
 
 var (
-	greetingPhrases = mustPhrases(
+	greetingPhrases = phrase.MustSet(
 		"hi|hello|hey|heya|hiya|howdy|yo|sup|hola|greetings|hai|helo|hallo|heyy|heyyy|hii|hiii|hellooo|ello",
 		"good morning|afternoon|evening|day",
 		"morning|evening|gm",
@@ -18,7 +23,7 @@ var (
 		"bot|supportbot",
 		"hows|how ~1 it ~1 going",
 	)
-	thanksPhrases = mustPhrases(
+	thanksPhrases = phrase.MustSet(
 		"thanks|thank|thx|thnx|thanx|ty|tysm|thankyou|cheers|ta ~1 you|u|so|a|very ~1 much|lot|bunch",
 		"thanks|thx|thnx|thanx|ty|tysm|thankyou|cheers|ta",
 		"thank you|u",
@@ -27,7 +32,7 @@ var (
 		"that|this ~2 helps|helped|helpful|great|perfect|useful",
 		"great|perfect|awesome|cool|nice|brilliant|lovely ~1 thanks|thank|thx|ty",
 	)
-	helpPhrases = mustPhrases(
+	helpPhrases = phrase.MustSet(
 		"help",
 		"help me|pls|please",
 		"i ~1 need ~1 help",
@@ -39,14 +44,14 @@ var (
 		"get|getting started",
 		"what is this",
 	)
-	botPhrases = mustPhrases(
+	botPhrases = phrase.MustSet(
 		"are|r|is ~1 you|u|this|it ~3 bot|robot|human|real|person|ai|machine|chatbot|therapist|counsellor|counselor|chatgpt|automated|live",
 		"am|are ~1 i|we ~3 talking|chatting|speaking ~2 bot|robot|human|real|person|ai|machine",
 		"who|what ~1 are|r ~1 you|u",
 		"who ~1 made|built|created|runs|wrote ~1 you|u|this",
 		"you|u ~1 a|an ~1 bot|robot|ai",
 	)
-	byePhrases = mustPhrases(
+	byePhrases = phrase.MustSet(
 		"bye|goodbye|byebye|cya|later|laters|gtg|ttyl|gn|goodnight|farewell",
 		"bye bye",
 		"see ~1 you|ya|u ~1 later|soon|around",
@@ -64,7 +69,7 @@ var (
 		"very": true, "much": true, "guys": true, "everyone": true, "friend": true,
 	}
 
-	triagePhrases = mustPhrases(
+	triagePhrases = phrase.MustSet(
 		"help|helping|helps ~1 me ~2 decide|choose|pick|figure|decision|work",
 		"decide|choose|choosing|deciding|pick|picking ~1 between",
 		"which|what|whats ~5 right|best|better|suit|suits|suited|fit|fits|suitable|good|ideal ~1 for ~1 me|myself|my",
@@ -99,7 +104,7 @@ var (
 func smalltalk(norm string) (key, rest string) {
 	sc := smalltalkPool.Get().(*[]string)
 	defer smalltalkPool.Put(sc)
-	all := words((*sc)[:0], norm)
+	all := textnorm.Words((*sc)[:0], norm)
 	*sc = all
 	if len(all) > 12 {
 		return "", norm // a long message is a question, whatever its first word
@@ -112,10 +117,10 @@ func smalltalk(norm string) (key, rest string) {
 	}
 	// A leading greeting or thanks, possibly both ("hi thanks").
 	for _, p := range []struct {
-		set *phraseSet
+		set *phrase.Set
 		key string
 	}{{greetingPhrases, "greeting"}, {thanksPhrases, "thanks"}, {greetingPhrases, "greeting"}} {
-		if k, start, end := p.set.find(ws); k >= 0 && start == 0 {
+		if k, start, end := p.set.Find(ws); k >= 0 && start == 0 {
 			ws = ws[end:]
 			if key == "" || p.key == "thanks" {
 				key = p.key
@@ -126,20 +131,20 @@ func smalltalk(norm string) (key, rest string) {
 		return key, ""
 	}
 	for _, p := range []struct {
-		set *phraseSet
+		set *phrase.Set
 		key string
 	}{{helpPhrases, "help"}, {botPhrases, "bot"}, {byePhrases, "bye"}, {thanksPhrases, "thanks"}, {greetingPhrases, "greeting"}} {
-		if p.set.matchesWhole(ws) {
+		if p.set.MatchesWhole(ws) {
 			return p.key, ""
 		}
 	}
 	// In a short message, asking whether this is a bot or saying goodbye
 	// anywhere is enough ("am i talking to a real person?", "tired, bye for now").
 	if len(ws) <= 8 {
-		if botPhrases.matches(ws) {
+		if botPhrases.Matches(ws) {
 			return "bot", ""
 		}
-		if byePhrases.matches(ws) {
+		if byePhrases.Matches(ws) {
 			return "bye", ""
 		}
 	}
@@ -171,7 +176,7 @@ func joinWords(ws []string) string {
 func wantsTriage(norm string) bool {
 	sc := smalltalkPool.Get().(*[]string)
 	defer smalltalkPool.Put(sc)
-	ws := words((*sc)[:0], norm)
+	ws := textnorm.Words((*sc)[:0], norm)
 	*sc = ws
-	return triagePhrases.matches(ws)
+	return triagePhrases.Matches(ws)
 }

@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"time"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // Flow is the triage as data: the few questions that help a person choose
@@ -142,7 +144,7 @@ func newTriage(f Flow, b *Bot) (*triage, error) {
 			if o.Outcome != "" {
 				outcome[i] = oIndex[o.Outcome]
 			}
-			typed[i] = append(normalizeAll(o.Typed), normalize(sanitize(o.Label)))
+			typed[i] = append(normalizeAll(o.Typed), textnorm.Normalize(textnorm.Sanitize(o.Label)))
 		}
 		t.next = append(t.next, next)
 		t.outcome = append(t.outcome, outcome)
@@ -171,7 +173,7 @@ func (f Flow) indexes() (questions, outcomes map[string]int) {
 func normalizeAll(ss []string) []string {
 	out := make([]string, 0, len(ss))
 	for _, s := range ss {
-		if n := normalize(sanitize(s)); n != "" {
+		if n := textnorm.Normalize(textnorm.Sanitize(s)); n != "" {
 			out = append(out, n)
 		}
 	}
@@ -255,7 +257,7 @@ func (t *triage) handleText(m Message, norm string, ev *Event) (Reply, bool) {
 		t.memory.forget(ev.Session)
 		return Reply{}, false
 	}
-	// norm went through normalize(sanitize(…)) in the core, the same steps as
+	// norm went through textnorm.Normalize(textnorm.Sanitize(…)) in the core, the same steps as
 	// the aliases it is compared with (normalizeAll).
 	switch act, o := t.understand(p, norm); act {
 	case typedOption:
@@ -279,7 +281,7 @@ func (t *triage) handleText(m Message, norm string, ev *Event) (Reply, bool) {
 	// Not an answer: the person has moved on (a question, thanks). Let the core
 	// answer, and stop reading later words as answers to an old question; an
 	// emoji or a stray "?" alone is no reason to forget.
-	if hasLetters(norm) {
+	if textnorm.HasLetters(norm) {
 		t.memory.forget(ev.Session)
 	}
 	return Reply{}, false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // FlowProblem is one thing wrong with a [Flow], located by index so that the
@@ -200,14 +202,14 @@ func (c *flowChecker) questions() {
 			} else {
 				labels[l] = true
 			}
-			for _, w := range append(normalizeAll(o.Typed), normalize(sanitize(o.Label))) {
+			for _, w := range append(normalizeAll(o.Typed), textnorm.Normalize(textnorm.Sanitize(o.Label))) {
 				if k, dup := typedBy[w]; dup && k != j {
 					c.add(i, j, -1, "typed", "typing %q would mean two answers of question %q (%d and %d): keep it for one", w, q.ID, k+1, j+1)
 				}
 				typedBy[w] = j
 			}
 			for _, w := range o.Typed {
-				if normalize(sanitize(w)) == "" {
+				if textnorm.Normalize(textnorm.Sanitize(w)) == "" {
 					c.add(i, j, -1, "typed", "typed answer %q has no words in it", w)
 				}
 			}

@@ -1,4 +1,7 @@
-package bot
+// Package phrase matches short word patterns against a message's words: the
+// small pattern language the crisis check, small talk and the triage trigger are
+// written in. Patterns are compiled once; matching allocates nothing.
+package phrase
 
 import (
 	"fmt"
@@ -6,7 +9,7 @@ import (
 	"strings"
 )
 
-// A phrase pattern matches a run of words. It is written as words separated by
+// A Pattern matches a run of words. It is written as words separated by
 // spaces, where each position may list alternatives with "|", end in "*" to match
 // any word with that prefix, and "~N" allows up to N other words in between:
 //
@@ -14,7 +17,7 @@ import (
 //	"suicid*"                  matches "suicide", "suicidal"
 //
 // Patterns are compiled once; matching allocates nothing.
-type phrase struct {
+type Pattern struct {
 	src   string
 	slots []slot
 }
@@ -39,14 +42,15 @@ func (s *slot) match(w string) bool {
 	return false
 }
 
-func compilePhrase(src string) (phrase, error) {
-	p := phrase{src: src}
+// Compile compiles one pattern.
+func Compile(src string) (Pattern, error) {
+	p := Pattern{src: src}
 	gap := 0
 	for _, f := range strings.Fields(src) {
 		if n, ok := strings.CutPrefix(f, "~"); ok {
 			g, err := strconv.Atoi(n)
 			if err != nil || g < 1 || len(p.slots) == 0 {
-				return phrase{}, fmt.Errorf("phrase %q: bad gap %q", src, f)
+				return Pattern{}, fmt.Errorf("phrase %q: bad gap %q", src, f)
 			}
 			gap = g
 			continue
@@ -56,7 +60,7 @@ func compilePhrase(src string) (phrase, error) {
 		gap = 0
 		for _, alt := range strings.Split(f, "|") {
 			if alt == "" {
-				return phrase{}, fmt.Errorf("phrase %q: empty alternative", src)
+				return Pattern{}, fmt.Errorf("phrase %q: empty alternative", src)
 			}
 			if pre, ok := strings.CutSuffix(alt, "*"); ok {
 				s.prefixes = append(s.prefixes, pre)
@@ -67,21 +71,21 @@ func compilePhrase(src string) (phrase, error) {
 		p.slots = append(p.slots, s)
 	}
 	if len(p.slots) == 0 || gap != 0 {
-		return phrase{}, fmt.Errorf("phrase %q: empty or ends with a gap", src)
+		return Pattern{}, fmt.Errorf("phrase %q: empty or ends with a gap", src)
 	}
 	return p, nil
 }
 
 // matchAt reports whether the phrase matches starting at ws[i], and the index
 // just past the match.
-func (p *phrase) matchAt(ws []string, i int) (int, bool) {
+func (p *Pattern) matchAt(ws []string, i int) (int, bool) {
 	if i >= len(ws) || !p.slots[0].match(ws[i]) {
 		return 0, false
 	}
 	return p.rest(ws, 1, i+1)
 }
 
-func (p *phrase) rest(ws []string, k, i int) (int, bool) {
+func (p *Pattern) rest(ws []string, k, i int) (int, bool) {
 	if k == len(p.slots) {
 		return i, true
 	}
@@ -96,22 +100,32 @@ func (p *phrase) rest(ws []string, k, i int) (int, bool) {
 	return 0, false
 }
 
-// phraseSet is a compiled list of phrases with an index on the first word, so a
+// Set is a compiled list of phrases with an index on the first word, so a
 // message is scanned once whatever the number of phrases.
-type phraseSet struct {
-	phrases  []phrase
+type Set struct {
+	phrases  []Pattern
 	byFirst  map[string][]int // exact first word → phrases
 	prefixed []int            // phrases whose first slot has a prefix alternative
 }
 
-// mustPhrases compiles phrases written in Go source; a mistake there is a
+// MustSet compiles patterns written in Go source; a mistake there is a
 // programming error caught by every test run.
-func mustPhrases(srcs ...string) *phraseSet {
-	ps := &phraseSet{byFirst: map[string][]int{}}
+func MustSet(srcs ...string) *Set {
+	ps, err := NewSet(srcs...)
+	if err != nil {
+		panic(err)
+	}
+	return ps
+}
+
+// NewSet compiles patterns; the index of a pattern in srcs is the index
+// [Set.Find] and [Set.Each] report.
+func NewSet(srcs ...string) (*Set, error) {
+	ps := &Set{byFirst: map[string][]int{}}
 	for _, src := range srcs {
-		p, err := compilePhrase(src)
+		p, err := Compile(src)
 		if err != nil {
-			panic(err)
+			return nil, err
 		}
 		idx := len(ps.phrases)
 		ps.phrases = append(ps.phrases, p)
@@ -122,12 +136,36 @@ func mustPhrases(srcs ...string) *phraseSet {
 			ps.prefixed = append(ps.prefixed, idx)
 		}
 	}
-	return ps
+	return ps, nil
 }
 
-// find returns the first phrase that matches anywhere in ws, the position where
+// Len is the number of patterns in the set.
+func (ps *Set) Len() int { return len(ps.phrases) }
+
+// Each calls fn for every pattern that matches anywhere in ws, with where the
+// match starts and ends (ws[start:end]); at one position, each pattern reports
+// its shortest match. Empty words never match.
+func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
+	for i, w := range ws {
+		if w == "" {
+			continue
+		}
+		for _, k := range ps.byFirst[w] {
+			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
+				fn(k, i, e)
+			}
+		}
+		for _, k := range ps.prefixed {
+			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
+				fn(k, i, e)
+			}
+		}
+	}
+}
+
+// Find returns the first phrase that matches anywhere in ws, the position where
 // it starts and where it ends; idx is -1 when none matches.
-func (ps *phraseSet) find(ws []string) (idx, start, end int) {
+func (ps *Set) Find(ws []string) (idx, start, end int) {
 	for i, w := range ws {
 		if w == "" {
 			continue
@@ -146,14 +184,14 @@ func (ps *phraseSet) find(ws []string) (idx, start, end int) {
 	return -1, 0, 0
 }
 
-// matches reports whether any phrase matches ws.
-func (ps *phraseSet) matches(ws []string) bool {
-	k, _, _ := ps.find(ws)
+// Matches reports whether any phrase matches ws.
+func (ps *Set) Matches(ws []string) bool {
+	k, _, _ := ps.Find(ws)
 	return k >= 0
 }
 
-// matchesWhole reports whether a phrase matches all of ws, from first word to last.
-func (ps *phraseSet) matchesWhole(ws []string) bool {
+// MatchesWhole reports whether a phrase matches all of ws, from first word to last.
+func (ps *Set) MatchesWhole(ws []string) bool {
 	if len(ws) == 0 {
 		return false
 	}
@@ -170,9 +208,9 @@ func (ps *phraseSet) matchesWhole(ws []string) bool {
 	return false
 }
 
-// blank empties every word covered by a match of any phrase, so later checks
+// Blank empties every word covered by a match of any phrase, so later checks
 // skip it (used to set benign phrases aside before the crisis check).
-func (ps *phraseSet) blank(ws []string) {
+func (ps *Set) Blank(ws []string) {
 	for i := 0; i < len(ws); i++ {
 		if ws[i] == "" {
 			continue

@@ -1,4 +1,7 @@
-package bot
+// Package textnorm turns what people type into what the matchers read: valid,
+// bounded UTF-8 ([Sanitize]), then lower-case words with accents, markup, URLs
+// and mentions removed ([Normalize]).
+package textnorm
 
 import (
 	"strings"
@@ -15,9 +18,9 @@ import (
 // answer, and the matcher's work stays bounded.
 const MaxInput = 16 << 10
 
-// sanitize makes arbitrary input safe to work with: valid UTF-8, no control
+// Sanitize makes arbitrary input safe to work with: valid UTF-8, no control
 // characters, at most MaxInput bytes (cut at a rune boundary).
-func sanitize(s string) string {
+func Sanitize(s string) string {
 	if len(s) > MaxInput {
 		cut := MaxInput
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -51,10 +54,10 @@ func sanitize(s string) string {
 // plain ones (NFKD, then drop the combining marks).
 var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 
-// normalize turns sanitised text into what the matchers read: lower-case words
+// Normalize turns sanitised text into what the matchers read: lower-case words
 // separated by single spaces, with accents folded, apostrophes dropped inside
 // words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
-func normalize(s string) string {
+func Normalize(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -151,9 +154,9 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// hasLetters reports whether normalised text holds any letter at all (not only
+// HasLetters reports whether normalised text holds any letter at all (not only
 // digits, emoji or punctuation).
-func hasLetters(norm string) bool {
+func HasLetters(norm string) bool {
 	for _, r := range norm {
 		if unicode.IsLetter(r) {
 			return true
@@ -162,9 +165,9 @@ func hasLetters(norm string) bool {
 	return false
 }
 
-// words splits normalised text into its words, appending to dst to spare an
+// Words splits normalised text into its words, appending to dst to spare an
 // allocation on the hot path.
-func words(dst []string, norm string) []string {
+func Words(dst []string, norm string) []string {
 	for len(norm) > 0 {
 		i := strings.IndexByte(norm, ' ')
 		if i < 0 {
@@ -176,4 +179,41 @@ func words(dst []string, norm string) []string {
 		norm = norm[i+1:]
 	}
 	return dst
+}
+
+// EditDistance is the optimal-string-alignment distance between a and b
+// (insertions, deletions, substitutions and transpositions of neighbours), or
+// max+1 as soon as it must exceed max.
+func EditDistance(a, b string, max int) int {
+	if len(a) > 32 || len(b) > 32 {
+		return max + 1
+	}
+	// Three rows on the stack: this runs for every candidate of every unknown
+	// word, so it must not allocate.
+	var rows [3][33]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 0; j <= len(b); j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }

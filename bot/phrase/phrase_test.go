@@ -1,6 +1,9 @@
-package bot
+package phrase
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPhrase(t *testing.T) {
 	tests := []struct {
@@ -15,8 +18,8 @@ func TestPhrase(t *testing.T) {
 		{"end it all", "end it", false},
 	}
 	for _, tc := range tests {
-		ps := mustPhrases(tc.pattern)
-		if got := ps.matches(words(nil, tc.text)); got != tc.want {
+		ps := MustSet(tc.pattern)
+		if got := ps.Matches(strings.Fields(tc.text)); got != tc.want {
 			t.Errorf("%q matches %q = %v, want %v", tc.pattern, tc.text, got, tc.want)
 		}
 	}
@@ -24,8 +27,8 @@ func TestPhrase(t *testing.T) {
 
 func TestCompilePhraseErrors(t *testing.T) {
 	for _, bad := range []string{"", "~2 word", "word ~x other", "word ~2", "a||b"} {
-		if _, err := compilePhrase(bad); err == nil {
-			t.Errorf("compilePhrase(%q) = nil error, want one", bad)
+		if _, err := Compile(bad); err == nil {
+			t.Errorf("Compile(%q) = nil error, want one", bad)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package bot
+package textnorm
 
 import (
 	"strings"
@@ -21,8 +21,8 @@ func TestNormalize(t *testing.T) {
 		{"b/w support & therapy", "b w support therapy"},
 	}
 	for _, tc := range tests {
-		if got := normalize(sanitize(tc.in)); got != tc.want {
-			t.Errorf("normalize(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Normalize(Sanitize(tc.in)); got != tc.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -39,16 +39,16 @@ func TestSanitize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := sanitize(tc.in)
+			got := Sanitize(tc.in)
 			if !utf8.ValidString(got) {
-				t.Errorf("sanitize(%q) is not valid UTF-8", tc.in)
+				t.Errorf("Sanitize(%q) is not valid UTF-8", tc.in)
 			}
 			if len(got) > MaxInput {
 				t.Errorf("sanitize gave %d bytes, want at most %d", len(got), MaxInput)
 			}
 			for _, r := range got {
 				if r < 0x20 && r != ' ' {
-					t.Errorf("sanitize(%q) kept control character %U", tc.in, r)
+					t.Errorf("Sanitize(%q) kept control character %U", tc.in, r)
 				}
 			}
 		})
@@ -68,8 +68,8 @@ func TestEditDistance(t *testing.T) {
 		{"cat", "support", 2, 3}, // beyond max: max+1
 	}
 	for _, tc := range tests {
-		if got := editDistance(tc.a, tc.b, tc.max); got != tc.want {
-			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.max, got, tc.want)
+		if got := EditDistance(tc.a, tc.b, tc.max); got != tc.want {
+			t.Errorf("EditDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.max, got, tc.want)
 		}
 	}
 }
