@@ -165,20 +165,33 @@ func typedNumber(norm string, nOptions int) (int, bool) {
 // last shown, so typed answers work. It is keyed by the event's session hash (a
 // keyed hash of platform, community and conversation), never by raw ids; it is
 // bounded in size and forgets after ttl. Losing it loses nothing buttons carry.
+//
+// Every entry lives ttl from its last put, so the order of last puts is the
+// order of expiry: the entries sit on a list in that order, and making room
+// takes the list's head. Every operation is O(1), whatever the size: a scan of
+// all entries under the one lock capped the triage at a few thousand steps a
+// second once the memory was full.
 type triageMemory struct {
 	mu      sync.Mutex
 	max     int
 	ttl     time.Duration
-	entries map[uint64]triageMemo
+	entries map[uint64]*triageMemo
+	// head and tail of the expiry list: head expires first.
+	head, tail *triageMemo
+	// visited counts the entries evict looked at, so a test can hold it to
+	// O(1) without timing anything.
+	visited int
 }
 
 type triageMemo struct {
-	answers string
-	expires time.Time
+	key        uint64
+	answers    string
+	expires    time.Time
+	prev, next *triageMemo
 }
 
 func newTriageMemory(max int, ttl time.Duration) *triageMemory {
-	return &triageMemory{max: max, ttl: ttl, entries: make(map[uint64]triageMemo)}
+	return &triageMemory{max: max, ttl: ttl, entries: make(map[uint64]*triageMemo)}
 }
 
 func (m *triageMemory) get(key uint64, now time.Time) (string, bool) {
@@ -189,7 +202,7 @@ func (m *triageMemory) get(key uint64, now time.Time) (string, bool) {
 		return "", false
 	}
 	if !now.Before(e.expires) {
-		delete(m.entries, key)
+		m.remove(e)
 		return "", false
 	}
 	return e.answers, true
@@ -198,37 +211,68 @@ func (m *triageMemory) get(key uint64, now time.Time) (string, bool) {
 func (m *triageMemory) put(key uint64, answers string, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.entries[key]; !ok && len(m.entries) >= m.max {
-		m.evict(now)
+	e, ok := m.entries[key]
+	if ok {
+		m.unlink(e)
+	} else {
+		if len(m.entries) >= m.max {
+			m.evict(now)
+		}
+		e = &triageMemo{key: key}
+		m.entries[key] = e
 	}
-	m.entries[key] = triageMemo{answers: answers, expires: now.Add(m.ttl)}
+	e.answers, e.expires = answers, now.Add(m.ttl)
+	// Append at the tail: with one ttl for all, the newest put expires last.
+	e.prev, e.next = m.tail, nil
+	if m.tail != nil {
+		m.tail.next = e
+	} else {
+		m.head = e
+	}
+	m.tail = e
 }
 
-// evict makes room: it drops every expired entry, or failing that the one
-// closest to expiring. A linear scan, only when full: at this size it costs
-// microseconds and needs no second index to keep in step.
+// evict makes room: it drops the expired entries at the head of the list, or
+// failing that the one closest to expiring. Each entry is dropped at most once,
+// so the cost per put is O(1) however many entries there are.
 func (m *triageMemory) evict(now time.Time) {
-	var oldest uint64
-	var oldestAt time.Time
-	first := true
-	for k, e := range m.entries {
-		if !now.Before(e.expires) {
-			delete(m.entries, k)
-			continue
-		}
-		if first || e.expires.Before(oldestAt) {
-			oldest, oldestAt, first = k, e.expires, false
-		}
+	for m.head != nil && !now.Before(m.head.expires) {
+		m.visited++
+		m.remove(m.head)
 	}
-	if len(m.entries) >= m.max && !first {
-		delete(m.entries, oldest)
+	if len(m.entries) >= m.max && m.head != nil {
+		m.visited++
+		m.remove(m.head)
 	}
+}
+
+// remove forgets e.
+func (m *triageMemory) remove(e *triageMemo) {
+	m.unlink(e)
+	delete(m.entries, e.key)
+}
+
+// unlink takes e off the expiry list.
+func (m *triageMemory) unlink(e *triageMemo) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		m.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		m.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
 }
 
 func (m *triageMemory) forget(key uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.entries, key)
+	if e, ok := m.entries[key]; ok {
+		m.remove(e)
+	}
 }
 
 func (m *triageMemory) len() int {

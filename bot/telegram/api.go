@@ -1,9 +1,11 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -15,8 +17,15 @@ import (
 	"github.com/supportbot/supportbot/bot"
 )
 
+// errStopping is why a reply waiting to retry was abandoned: the adapter is
+// stopping, and the wait would outlast the shutdown.
+var errStopping = errors.New("stopping")
+
 // Retry bounds for Bot API calls.
 const (
+	// maxStopWait is the longest retry wait still waited out while stopping;
+	// the shutdown gives replies in flight a few seconds.
+	maxStopWait   = time.Second
 	maxRetries    = 3                // after the first attempt, for 429, 5xx and timeouts
 	maxRetryAfter = 60 * time.Second // a longer retry_after is not waited for: the call fails
 	callTimeout   = 15 * time.Second // default for one attempt of one call (uploads included)
@@ -28,13 +37,15 @@ const (
 type statusKey struct{}
 
 // statusClient wraps the HTTP client the library uses. It records each
-// response's status for the retry decision and the readiness probe.
+// response's status for the retry decision, and sends each body in one piece.
 type statusClient struct {
-	next   tgbot.HttpClient
-	onPoll func(ok bool) // the result of each getUpdates, for Connected
+	next tgbot.HttpClient
 }
 
 func (c *statusClient) Do(req *http.Request) (*http.Response, error) {
+	if err := bufferBody(req); err != nil {
+		return nil, err
+	}
 	resp, err := c.next.Do(req)
 	status := 0
 	if err == nil {
@@ -43,10 +54,33 @@ func (c *statusClient) Do(req *http.Request) (*http.Response, error) {
 	if p, ok := req.Context().Value(statusKey{}).(*int); ok {
 		*p = status
 	}
-	if strings.HasSuffix(req.URL.Path, "/getUpdates") && c.onPoll != nil && req.Context().Err() == nil {
-		c.onPoll(err == nil && status == http.StatusOK)
-	}
 	return resp, err
+}
+
+// bufferBody reads a request body of unknown length into memory. The library
+// streams its multipart form through a pipe, which the transport then sends in
+// many small writes (chunked, about 17 write system calls per reply, a third of
+// the process's CPU under load); a body of known length goes out in one or two.
+// Bodies are a few KB (a reply is at most 4096 characters; the /stats chart a
+// few dozen KB).
+func bufferBody(req *http.Request) error {
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
+		return nil
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read request body: %w", err)
+	}
+	req.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		// A body of length 0 that is not NoBody would still be sent chunked.
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return nil
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return nil
 }
 
 // call runs one Bot API method with bounded retries: a 429 waits its retry_after,
@@ -72,19 +106,18 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		if !retry {
 			break
 		}
-		a.log.Warn("telegram call failed, retrying", "method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, ctx.Err(), err)
-		case <-t.C:
-			continue
+		a.retryWarn.add("method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
+		if werr := a.waitRetry(ctx, wait); werr != nil {
+			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, werr, err)
+			break
 		}
-		break
 	}
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errStopping) {
+		a.log.Debug("telegram call abandoned at shutdown", "method", method)
+		return err
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Shutting down (only setup calls run on a cancellable context; replies
@@ -95,6 +128,35 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	a.log.Error("telegram call failed", "method", method, "status", status, "err", a.redact(err))
 	a.record(ctx, community, bot.ErrPlatformAPI)
 	return err
+}
+
+// waitRetry waits d before a retry. The update's slot is given back for the
+// wait, so a throttled chat holds no place that another chat could use; it is
+// taken again after. While the adapter stops, a wait longer than maxStopWait
+// is not waited: it returns errStopping.
+func (a *Adapter) waitRetry(ctx context.Context, d time.Duration) error {
+	stopping := a.stopping
+	if d <= maxStopWait {
+		stopping = nil // short: waited out even while stopping
+	}
+	select {
+	case <-stopping:
+		return errStopping
+	default:
+	}
+	s, _ := ctx.Value(slotKey{}).(*slot)
+	s.release()
+	defer s.acquire()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-stopping:
+		return errStopping
+	case <-t.C:
+		return nil
+	}
 }
 
 // retryDelay decides whether a failed attempt is worth another and how long to

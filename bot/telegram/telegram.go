@@ -16,13 +16,13 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,10 +69,19 @@ type Config struct {
 	OnAPICall func(method string, err error)
 	// FloodPerMinute and FloodBurst are the per-group reply limit: a token bucket
 	// of FloodBurst replies refilled at FloodPerMinute. 0 = 20 per minute, burst 5;
-	// a negative FloodPerMinute turns the limit off. Crisis replies and private
-	// chats are never limited.
+	// a negative FloodPerMinute turns the limit off (all three limits).
 	FloodPerMinute float64
 	FloodBurst     int
+	// DMFloodPerMinute and DMFloodBurst are the same for a private chat; 0 =
+	// 30 per minute, burst 10 (a person reads slower than that).
+	DMFloodPerMinute float64
+	DMFloodBurst     int
+	// Crisis replies are never held back by the limits above; they have their
+	// own per chat, so that the resources come at once but a thousand crisis
+	// messages do not buy a thousand replies: CrisisPerMinute (0 = 1) and
+	// CrisisBurst (0 = 3).
+	CrisisPerMinute float64
+	CrisisBurst     int
 	// StatsSince is the period /stats reports on; 0 = 30 days.
 	StatsSince time.Duration
 	// PollTimeout is the long-poll timeout; 0 = 50 seconds.
@@ -99,19 +108,33 @@ type Webhook struct {
 // serves until its context is done.
 type Adapter struct {
 	cfg       Config
+	isCrisis  func(string) bool // the core's crisis check, for group chatter not addressed to the bot
 	log       *slog.Logger
 	tg        *tgbot.Bot
 	me        models.User
 	admins    map[int64]bool
-	flood     *floodLimit
-	sem       chan struct{} // bounds the updates in flight (MaxConcurrent)
+	flood     *floodLimit   // groups
+	floodDM   *floodLimit   // private chats
+	crisis    *floodLimit   // crisis replies, per chat, apart from the others
+	sem       chan struct{} // the slots: bounds the updates being handled (MaxConcurrent)
+	queues    *queues
+	acks      *acks
 	connected atomic.Bool
 	inflight  sync.WaitGroup
-	maxUpdate atomic.Int64 // highest update id handed to a handler, confirmed at shutdown
 	dropped   atomic.Uint64
 	client    *statusClient
 	running   atomic.Bool
-	workCtx   atomic.Pointer[context.Context] // where polled updates are handled
+	// workCtx is where updates are handled: Run's context without its
+	// cancellation, so a shutdown does not cut a reply in half.
+	workCtx context.Context
+	// stopping is closed when Run's context ends: a reply waiting to retry
+	// gives up rather than hold the shutdown.
+	stopping chan struct{}
+
+	straggle    time.Duration // stragglerAfter when the adapter was made
+	undecodable atomic.Uint64 // updates skipped because they could not be decoded
+	// Warnings an outsider can repeat at will, one line per interval each.
+	retryWarn, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary
 }
 
 // Commands are the commands registered with setMyCommands.
@@ -150,6 +173,11 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, errors.New("telegram: webhook mode needs a listen address, a public URL and a secret")
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger, admins: map[int64]bool{}}
+	if c, ok := cfg.Handler.(interface{ IsCrisis(string) bool }); ok {
+		// A core that can tell (bot.Bot can) answers a sign of crisis in a
+		// group even when the message was not addressed to the bot.
+		a.isCrisis = c.IsCrisis
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -158,15 +186,20 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.admins[id] = true
 	}
 	if cfg.FloodPerMinute >= 0 {
-		rate, burst := cfg.FloodPerMinute, cfg.FloodBurst
-		if rate == 0 {
-			rate = 20
-		}
-		if burst <= 0 {
-			burst = 5
-		}
-		a.flood = newFloodLimit(rate, burst, time.Now)
+		a.flood = newFloodLimit(cmp.Or(cfg.FloodPerMinute, 20), cmp.Or(cfg.FloodBurst, 5), time.Now)
+		a.floodDM = newFloodLimit(cmp.Or(cfg.DMFloodPerMinute, 30), cmp.Or(cfg.DMFloodBurst, 10), time.Now)
+		a.crisis = newFloodLimit(cmp.Or(cfg.CrisisPerMinute, 1), cmp.Or(cfg.CrisisBurst, 3), time.Now)
 	}
+	a.retryWarn = newSummary(a.log, slog.LevelWarn, "telegram call failed, retrying")
+	a.floodWarn = newSummary(a.log, slog.LevelWarn, "chat over the flood limit, dropping replies")
+	a.skipped = newSummary(a.log, slog.LevelWarn, "update undecodable, skipped")
+	a.pollFailed = newSummary(a.log, slog.LevelWarn, "getUpdates failed, retrying")
+	a.webhookDenied = newSummary(a.log, slog.LevelWarn, "webhook request without the right secret")
+	a.webhookBad = newSummary(a.log, slog.LevelWarn, "webhook update undecodable")
+	a.queues = newQueues()
+	a.acks = newAcks()
+	a.straggle = stragglerAfter
+	a.stopping = make(chan struct{})
 	if a.cfg.StatsSince <= 0 {
 		a.cfg.StatsSince = 30 * 24 * time.Hour
 	}
@@ -186,15 +219,13 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		// has its own context deadline (callTimeout).
 		hc = &http.Client{Timeout: a.cfg.PollTimeout + 15*time.Second}
 	}
-	a.client = &statusClient{next: hc, onPoll: func(ok bool) { a.connected.Store(ok) }}
+	a.client = &statusClient{next: hc}
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // we call getMe ourselves, on the caller's context
 		tgbot.WithHTTPClient(a.cfg.PollTimeout, a.client),
-		// Unbuffered and synchronous: the library hands over one update at a time
-		// and confirms (offset) only what we took, so stopping loses nothing.
-		tgbot.WithUpdatesChannelCap(0),
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithDefaultHandler(a.dispatch),
+		// The library only calls methods: updates come from our own poll
+		// (poll.go) or webhook, never from its loop.
+		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) {
 			if !errors.Is(err, context.Canceled) {
 				a.log.Warn("telegram library error", "err", a.redact(err))
@@ -253,109 +284,45 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// Replies in flight finish on a context that outlives ctx (bounded by the
 	// call timeouts and retry limits), so a shutdown does not cut a reply in half.
 	work := context.WithoutCancel(ctx)
+	a.workCtx = work
+	stopWatch := context.AfterFunc(ctx, func() { close(a.stopping) })
+	defer stopWatch()
 	_ = a.call(ctx, "setMyCommands", "", func(ctx context.Context) error {
 		_, err := a.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: Commands})
 		return err
 	})
 	var err error
 	if a.cfg.Webhook != nil {
-		err = a.runWebhook(ctx, work)
+		err = a.runWebhook(ctx)
 	} else {
-		a.runPolling(ctx, work)
+		// getUpdates fails while a webhook is set; a previous webhook
+		// deployment may have left one.
+		_ = a.call(ctx, "deleteWebhook", "", func(ctx context.Context) error {
+			_, err := a.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+			return err
+		})
+		a.poll(ctx)
 	}
 	a.inflight.Wait()
 	if a.cfg.Webhook == nil {
 		a.confirm(work)
 	}
+	for _, s := range []*summary{a.retryWarn, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
+		s.flush()
+	}
 	a.connected.Store(false)
 	return err
 }
 
-func (a *Adapter) runPolling(ctx, work context.Context) {
-	// getUpdates fails while a webhook is set; a previous webhook deployment may
-	// have left one.
-	_ = a.call(ctx, "deleteWebhook", "", func(ctx context.Context) error {
-		_, err := a.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
-		return err
-	})
-	a.workCtx.Store(&work)
-	a.tg.Start(ctx)
-}
-
-// confirm acknowledges, with one last getUpdates, the updates already handled,
-// so the next process does not receive them again. The library confirms an
-// update only with its next poll, which a stop may have cut off.
-func (a *Adapter) confirm(ctx context.Context) {
-	last := a.maxUpdate.Load()
-	if last == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	u := strings.TrimRight(a.cfg.APIURL, "/")
-	if u == "" {
-		u = "https://api.telegram.org"
-	}
-	body := strings.NewReader("offset=" + strconv.FormatInt(last+1, 10) + "&limit=1&timeout=0")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u+"/bot"+a.cfg.Token+"/getUpdates", body)
-	if err != nil {
-		a.log.Warn("confirm updates", "err", a.redact(err))
-		return
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := a.client.next.Do(req)
-	if err != nil {
-		a.log.Warn("confirm updates", "err", a.redact(err))
-		return
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		a.log.Warn("confirm updates", "status", resp.StatusCode)
-	}
-}
-
-// dispatch is the library's handler for every update (called synchronously by
-// its worker): it starts the update's handling in its own goroutine, tracked
-// so Run can wait for it, with at most MaxConcurrent in flight.
-func (a *Adapter) dispatch(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
-	work := ctx
-	if w := a.workCtx.Load(); w != nil {
-		work = *w
-	}
-	a.handleUpdate(ctx, work, u)
-}
-
-// handleUpdate waits for room (or ctx), then handles u in the background on
-// work. It reports false if ctx ended first and the update was not taken.
-func (a *Adapter) handleUpdate(ctx, work context.Context, u *models.Update) bool {
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return false // not taken: the update stays unconfirmed and comes back
-	}
-	if u != nil {
-		for {
-			cur := a.maxUpdate.Load()
-			if u.ID <= cur || a.maxUpdate.CompareAndSwap(cur, u.ID) {
-				break
-			}
-		}
-	}
-	a.inflight.Add(1)
-	go func() {
-		defer a.inflight.Done()
-		defer func() { <-a.sem }()
-		a.process(work, u)
-	}()
-	return true
-}
-
 // process handles one update: decode, ask the core, reply. A panic is
-// recovered once here, logged and answered with the fallback.
-func (a *Adapter) process(ctx context.Context, u *models.Update) {
+// recovered once here, logged and answered with the fallback. It reports false
+// if the reply was abandoned because the adapter is stopping (the update is
+// then left unconfirmed, for the next process).
+func (a *Adapter) process(ctx context.Context, u *models.Update) (finished bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var in incoming
+	finished = true
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("panic handling update", "panic", fmt.Sprint(p))
@@ -365,7 +332,7 @@ func (a *Adapter) process(ctx context.Context, u *models.Update) {
 			}
 		}
 	}()
-	in = decodeUpdate(u, a.me)
+	in = decodeUpdate(u, a.me, a.isCrisis)
 	if in.callbackID != "" {
 		// Answer first: it stops the button's spinner, and must happen even for
 		// data we will not act on.
@@ -374,22 +341,24 @@ func (a *Adapter) process(ctx context.Context, u *models.Update) {
 			return err
 		})
 	}
+	var err error
 	switch in.act {
 	case actHandle:
 		start := time.Now()
 		r := a.cfg.Handler.Handle(ctx, in.msg)
-		a.reply(ctx, in, r)
+		err = a.reply(ctx, in, r)
 		a.log.Debug("update handled", "kind", string(r.Kind), "latency_ms", time.Since(start).Milliseconds())
 	case actStats:
 		a.stats(ctx, in)
 	}
+	return !errors.Is(err, errStopping)
 }
 
 func escape(s string) string { return joinHTML([]Line{{Spans: []bot.Span{{Text: s}}}}) }
 
 // reply sends the core's reply where the message was: rendered, split, with its
 // keyboard on the last part, edited in place for a triage step.
-func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) {
+func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) error {
 	chunks := renderHTML(r.Text, MaxText)
 	if len(chunks) == 0 {
 		chunks = []string{escape(adapterFallback)}
@@ -408,27 +377,31 @@ func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) {
 	kb := keyboard(r.Choices, func(reason string) {
 		a.log.Warn("button dropped", "reason", reason, "kind", string(r.Kind))
 	}, extra...)
-	if in.group && r.Kind != bot.KindCrisis {
-		// Safety first: a crisis reply is never held back by the flood limit.
-		if ok, first := a.flood.allow(in.chatID); !ok {
-			a.dropped.Add(1)
-			if a.cfg.OnAPICall != nil {
-				a.cfg.OnAPICall("flood_limit", ErrFlooded)
-			}
-			if first {
-				a.log.Warn("group over the flood limit, dropping replies", "kind", string(r.Kind))
-			}
-			return
+	// Safety first: a crisis reply is never held back by the chat's flood
+	// limit, only by its own, which lets the first ones through at once.
+	limit := a.floodDM
+	switch {
+	case r.Kind == bot.KindCrisis:
+		limit = a.crisis
+	case in.group:
+		limit = a.flood
+	}
+	if ok, _ := limit.allow(in.chatID); !ok {
+		a.dropped.Add(1)
+		if a.cfg.OnAPICall != nil {
+			a.cfg.OnAPICall("flood_limit", ErrFlooded)
 		}
+		a.floodWarn.add("kind", string(r.Kind), "group", in.group)
+		return nil
 	}
 	edit := r.Replace && in.callbackID != "" && in.messageID != 0 && len(chunks) == 1
-	a.sendChunks(ctx, in, chunks, kb, edit)
+	return a.sendChunks(ctx, in, chunks, kb, edit)
 }
 
 // sendChunks sends the parts of a reply in order, the keyboard on the last. With
 // edit, the single part replaces the message that carried the pressed button; if
 // that message cannot be edited any more, it is sent as a new message.
-func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, kb *models.InlineKeyboardMarkup, edit bool) {
+func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, kb *models.InlineKeyboardMarkup, edit bool) error {
 	var markup models.ReplyMarkup
 	if kb != nil {
 		markup = kb
@@ -454,7 +427,7 @@ func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, 
 			return err
 		})
 		if err != nil || !stale {
-			return
+			return err
 		}
 		a.log.Debug("message not editable, sending the step anew")
 	}
@@ -474,9 +447,10 @@ func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, 
 			_, err := a.tg.SendMessage(ctx, p)
 			return err
 		}); err != nil {
-			return // counted and logged by call; later parts would read out of order
+			return err // counted and logged by call; later parts would read out of order
 		}
 	}
+	return nil
 }
 
 func noPreview() *models.LinkPreviewOptions {

@@ -39,14 +39,14 @@ type incoming struct {
 // the bot's own user (for mentions and replies to the bot). It is a pure
 // function: it trusts nothing in the update, and a button's data is passed to the
 // core, which validates it, never echoed.
-func decodeUpdate(u *models.Update, me models.User) incoming {
+func decodeUpdate(u *models.Update, me models.User, isCrisis func(string) bool) incoming {
 	switch {
 	case u == nil:
 		return incoming{}
 	case u.CallbackQuery != nil:
 		return decodeCallback(u.CallbackQuery)
 	case u.Message != nil:
-		return decodeMessage(u.Message, me)
+		return decodeMessage(u.Message, me, isCrisis)
 	}
 	return incoming{} // edits, channel posts, reactions, members joining…
 }
@@ -85,7 +85,7 @@ func decodeCallback(q *models.CallbackQuery) incoming {
 	return in
 }
 
-func decodeMessage(m *models.Message, me models.User) incoming {
+func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool) incoming {
 	if m.From == nil || m.From.IsBot || m.Chat.ID == 0 {
 		return incoming{}
 	}
@@ -144,7 +144,7 @@ func decodeMessage(m *models.Message, me models.User) incoming {
 	}
 	if group {
 		stripped, addressed := addressedToBot(m, text, me)
-		if !addressed && !bot.IsCrisis(text) {
+		if !addressed && (isCrisis == nil || !isCrisis(text)) {
 			// Chatter not for the bot stays unanswered and uncounted; a sign of
 			// crisis is answered wherever it was written (Telegram delivers such
 			// messages only when the group turned the bot's privacy mode off).

@@ -24,14 +24,14 @@ const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // runWebhook listens for updates, registers the webhook, and serves until ctx is
 // done; then it stops accepting requests and waits for those being read.
-func (a *Adapter) runWebhook(ctx, work context.Context) error {
+func (a *Adapter) runWebhook(ctx context.Context) error {
 	w := a.cfg.Webhook
 	ln, err := net.Listen("tcp", w.Listen)
 	if err != nil {
 		return fmt.Errorf("telegram webhook: listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           a.webhookHandler(ctx, work),
+		Handler:           a.webhookHandler(ctx),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -76,7 +76,7 @@ func shutdown(srv *http.Server) {
 // 401 and processes nothing. A valid update is answered 200 at once and handled
 // in the background (Telegram retries anything else, so even an update we cannot
 // use is answered 200 once it is decoded).
-func (a *Adapter) webhookHandler(ctx, work context.Context) http.Handler {
+func (a *Adapter) webhookHandler(ctx context.Context) http.Handler {
 	want := []byte(a.cfg.Webhook.Secret)
 	path := "/"
 	if u, err := url.Parse(a.cfg.Webhook.PublicURL); err == nil && u.Path != "" {
@@ -84,7 +84,8 @@ func (a *Adapter) webhookHandler(ctx, work context.Context) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get(SecretHeader)), want) != 1 {
-			a.log.Warn("webhook request without the right secret")
+			// Anyone can send these: counted, one line a minute at most.
+			a.webhookDenied.add()
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -101,11 +102,11 @@ func (a *Adapter) webhookHandler(ctx, work context.Context) http.Handler {
 		if err := dec.Decode(&u); err != nil {
 			// The error may quote the payload; log only its class.
 			var syn *json.SyntaxError
-			a.log.Warn("webhook update undecodable", "syntax_error", errors.As(err, &syn))
+			a.webhookBad.add("syntax_error", errors.As(err, &syn))
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if !a.handleUpdate(ctx, work, &u) {
+		if !a.enqueue(ctx, &u, nil) {
 			// Shutting down with every slot busy: Telegram will deliver it again.
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return

@@ -178,6 +178,12 @@ func run() error {
 
 	r := report{o: o, res: res, t: px.timer, rss: rss, rssWhat: "bot process peak RSS (VmHWM)",
 		inDB: inDB, dbErr: dbErr, exitErr: exitErr, fake: fake}
+	if ps := child.ProcessState; ps != nil {
+		// The whole life of the process, start and shutdown included: per reply
+		// this is what a reply costs the host, idle polling amortised in.
+		r.cpu = ps.UserTime() + ps.SystemTime()
+		r.sysCPU = ps.SystemTime()
+	}
 	if merr != nil {
 		r.notes = append(r.notes, fmt.Sprintf("bot /metrics: %v", merr))
 	} else {
@@ -202,6 +208,8 @@ type report struct {
 	exitErr error
 	fake    *telegramtest.Server
 	notes   []string
+	cpu     time.Duration // the bot process's CPU time, user + system (0: not measured)
+	sysCPU  time.Duration // of which in the kernel (system calls)
 }
 
 // print prints the report and returns an error naming every target missed
@@ -225,6 +233,10 @@ func (r report) print() error {
 	}
 	fmt.Printf("latency a person sees  p50 %s  p99 %s  max %s\n", pct(e2e, 50), pct(e2e, 99), pct(e2e, 100))
 	fmt.Printf("peak RSS               %.1f MB (%s)\n", float64(r.rss)/1e6, r.rssWhat)
+	if n := res.replies.Load(); r.cpu > 0 && n > 0 {
+		fmt.Printf("bot CPU                %s (%s system): %.0f µs per reply\n",
+			r.cpu.Round(time.Millisecond), r.sysCPU.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(n))
+	}
 	if r.written != "" {
 		fmt.Printf("stats events           written %s, dropped %s (before shutdown)\n", r.written, r.dropped)
 	}

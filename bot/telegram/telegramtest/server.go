@@ -102,6 +102,9 @@ type Server struct {
 	log           []Call
 	counts        map[string]int
 	rejected      []error
+	chatFailures  map[int64]Failure // chat → the answer of every call sending to it
+	chatRefused   map[int64]int     // chat → calls answered with its failure
+	streamed      int               // requests whose body came without a length
 }
 
 type pendingUpdate struct {
@@ -137,19 +140,21 @@ func NewServer(t TB, opts ...Options) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		token:      o.Token,
-		me:         models.User{ID: o.BotID, IsBot: true, FirstName: "Support", Username: o.BotUsername},
-		ctx:        ctx,
-		cancel:     cancel,
-		updWake:    make(chan struct{}),
-		deliveries: make(chan int, 1024), // generous: tests read a few; extra statuses are dropped
-		failures:   map[string][]Failure{},
-		members:    map[[2]int64]models.ChatMemberType{},
-		msgs:       map[int64]map[int]sentMessage{},
-		nextMsg:    map[int64]int{},
-		callbacks:  map[string]bool{},
-		boxes:      map[int64]*box{},
-		counts:     map[string]int{},
+		token:        o.Token,
+		me:           models.User{ID: o.BotID, IsBot: true, FirstName: "Support", Username: o.BotUsername},
+		ctx:          ctx,
+		cancel:       cancel,
+		updWake:      make(chan struct{}),
+		deliveries:   make(chan int, 1024), // generous: tests read a few; extra statuses are dropped
+		failures:     map[string][]Failure{},
+		members:      map[[2]int64]models.ChatMemberType{},
+		msgs:         map[int64]map[int]sentMessage{},
+		nextMsg:      map[int64]int{},
+		callbacks:    map[string]bool{},
+		boxes:        map[int64]*box{},
+		counts:       map[string]int{},
+		chatFailures: map[int64]Failure{},
+		chatRefused:  map[int64]int{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
@@ -184,6 +189,46 @@ func (s *Server) FailNext(method string, f Failure) {
 	defer s.mu.Unlock()
 	m := strings.ToLower(method)
 	s.failures[m] = append(s.failures[m], f)
+}
+
+// FailChat makes every call that sends to or edits in chatID answer f (a 429
+// storm, say) until FailChat is called again with a zero Failure. Only Code
+// and RetryAfter are used.
+func (s *Server) FailChat(chatID int64, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Code == 0 {
+		delete(s.chatFailures, chatID)
+		return
+	}
+	s.chatFailures[chatID] = f
+}
+
+// Refused is how many calls to chatID were answered with its FailChat failure.
+func (s *Server) Refused(chatID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chatRefused[chatID]
+}
+
+// Unconfirmed lists the ids of the updates not yet confirmed by a getUpdates
+// offset: the ones a bot that crashed now would receive again.
+func (s *Server) Unconfirmed() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, len(s.pending))
+	for i, p := range s.pending {
+		ids[i] = p.id
+	}
+	return ids
+}
+
+// Streamed is how many requests came with a body of unknown length (chunked),
+// which costs the bot a write system call per piece.
+func (s *Server) Streamed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.streamed
 }
 
 // SetMember sets userID's status in chatID for getChatMember (default "member").
@@ -456,12 +501,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: 401, Description: "Unauthorized"})
 		return
 	}
+	if r.ContentLength < 0 {
+		s.mu.Lock()
+		s.streamed++
+		s.mu.Unlock()
+	}
 	p, err := readParams(r)
 	if err != nil {
 		writeError(w, badRequest("%v", err))
 		return
 	}
 	lower := strings.ToLower(method)
+	if f, ok := s.chatFailure(lower, p); ok {
+		writeError(w, &apiError{Code: f.Code, Description: "Too Many Requests: retry after " + strconv.Itoa(f.RetryAfter), RetryAfter: f.RetryAfter})
+		return
+	}
 	if f, ok := s.takeFailure(lower); ok {
 		if f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
@@ -532,6 +586,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.counts[lower]++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+}
+
+// chatFailure is the FailChat failure for a call that sends to a chat.
+func (s *Server) chatFailure(method string, p params) (Failure, bool) {
+	switch method {
+	case "sendmessage", "editmessagetext", "sendphoto":
+	default:
+		return Failure{}, false
+	}
+	id, err := p.int64("chat_id")
+	if err != nil {
+		return Failure{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.chatFailures[id]
+	if ok {
+		s.chatRefused[id]++
+	}
+	return f, ok
 }
 
 // takeFailure pops the next scripted failure of method.
