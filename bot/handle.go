@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportbot/supportbot/bot/crisis"
 	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
@@ -18,9 +19,13 @@ type Bot struct {
 	topics  map[string]*Topic
 	matcher *matcher
 	triage  *triage
-	rec     Recorder
-	log     *slog.Logger
-	now     func() time.Time
+	crisis  *crisis.Detector
+	// afterCrisis remembers, by session hash, the conversations that had a
+	// crisis reply lately (and its language), for the reminder line.
+	afterCrisis *triageMemory
+	rec         Recorder
+	log         *slog.Logger
+	now         func() time.Time
 	// seed keys the session hash. maphash seeds are random per process and cannot
 	// be read back, which is exactly the property the anonymity promise needs.
 	seed maphash.Seed
@@ -66,6 +71,12 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 		}
 		b.topics[t.ID] = t
 	}
+	det, err := crisis.New(k.CrisisLexicons, k.CrisisModel)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	b.crisis = det
+	b.afterCrisis = newTriageMemory(triageMemorySize, crisisReminderTTL)
 	b.matcher = newMatcher(k.Topics, k.Synonyms)
 	tr, err := newTriage(k.Triage, b)
 	if err != nil {
@@ -108,9 +119,11 @@ func (b *Bot) Handle(ctx context.Context, m Message) (r Reply) {
 		}
 	}()
 	if m.Data != "" {
-		return b.handleData(m, &ev)
+		r = b.handleData(m, &ev)
+	} else {
+		r = b.handleText(m, &ev)
 	}
-	return b.handleText(m, &ev)
+	return b.remindAfterCrisis(r, ev.Session)
 }
 
 // message returns the fixed reply for key.
@@ -154,8 +167,9 @@ func (b *Bot) expired() Reply {
 func (b *Bot) handleText(m Message, ev *Event) Reply {
 	text := textnorm.Sanitize(m.Text)
 	norm := textnorm.Normalize(text)
-	if isCrisisNorm(norm) {
-		return b.crisisReply()
+	if f := b.crisis.CheckNormalized(text, norm); f.Crisis {
+		b.afterCrisis.put(ev.Session, f.Lang, b.now())
+		return b.crisisReply(f)
 	}
 	// Before the check for letters: "2" answers a triage question.
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
@@ -231,33 +245,6 @@ func (b *Bot) answer(t *Topic, score float64) Reply {
 		Text:    t.Answer + "\n\n" + b.message("disclaimer"),
 		Choices: ch,
 	}
-}
-
-// crisisReply puts the crisis resources first.
-func (b *Bot) crisisReply() Reply {
-	c := b.know.Crisis
-	var s strings.Builder
-	s.WriteString(strings.TrimSpace(c.Intro))
-	s.WriteString("\n")
-	for _, r := range c.Resources {
-		s.WriteString("\n- **")
-		s.WriteString(r.Name)
-		s.WriteString("**")
-		if r.Where != "" {
-			s.WriteString(" (" + r.Where + ")")
-		}
-		if r.Contact != "" {
-			s.WriteString(": " + r.Contact)
-		}
-		if r.URL != "" {
-			s.WriteString(" [" + strings.TrimPrefix(r.URL, "https://") + "](" + r.URL + ")")
-		}
-	}
-	if o := strings.TrimSpace(c.Outro); o != "" {
-		s.WriteString("\n\n")
-		s.WriteString(o)
-	}
-	return Reply{Kind: KindCrisis, Text: s.String()}
 }
 
 // lastQuestion returns the last sentence ending in "?" of a long message (more

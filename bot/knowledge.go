@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/supportbot/supportbot/bot/crisis"
+
 // Topic is one curated entry of the knowledge base: the questions people ask about
 // it and the answer the bot gives.
 type Topic struct {
@@ -24,6 +26,15 @@ type Crisis struct {
 	Intro     string     // the first, warm lines (markup)
 	Resources []Resource // phone lines and services, in the order shown
 	Outro     string     // what follows the list (markup)
+	// OtherIntro and OtherOutro replace Intro and Outro when the person at
+	// risk is someone else: how to help them.
+	OtherIntro, OtherOutro string
+	// Reminder is the one line kept under every reply for the rest of a
+	// conversation that had a crisis reply.
+	Reminder string
+	// Translations are the same reply in other languages, by language code
+	// ("es"); a language without one gets this (English) reply.
+	Translations map[string]Crisis
 }
 
 // Resource is one place a person in crisis can turn to.
@@ -45,6 +56,11 @@ type Knowledge struct {
 	Messages map[string]string
 	Crisis   Crisis
 	Triage   Flow
+	// CrisisLexicons and CrisisModel are what the crisis check is built from:
+	// the vocabulary per construct and language, and the learned second
+	// opinion trained on the crisis corpus (nil: the lexicons alone).
+	CrisisLexicons []crisis.Lexicon
+	CrisisModel    *crisis.Model
 }
 
 // MessageKeys lists the keys [Knowledge.Messages] must define.

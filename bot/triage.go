@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportbot/supportbot/bot/crisis"
 	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
@@ -295,7 +296,9 @@ func (t *triage) reply(p position, ev *Event, intro bool) Reply {
 		out := &t.flow.Outcomes[p.outcome]
 		ev.TriageOutcome = out.ID
 		if out.ID == OutcomeUrgentHelp {
-			r := t.b.crisisReply()
+			// The person said so with a button: no words to read a language
+			// or a third person from.
+			r := t.b.crisisReply(crisis.Finding{Crisis: true, Lang: "en"})
 			r.Choices = append(r.Choices, Choice{Label: t.flow.Text.StartAgain, Data: DataTriage})
 			return r
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/supportbot/supportbot/bot"
 )
 
-//go:embed topics/*.md *.yaml
+//go:embed topics/*.md *.yaml crisis/lexicon/*.yaml crisis/lexicon/NOTICE crisis/lexicon/LICENSE crisis/corpus/*.yaml examples/*.yaml models
 var embedded embed.FS
 
 // Embedded returns the knowledge base built into the binary.
@@ -84,6 +84,8 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Topics = l.topics(fsys)
 	k.Messages = l.messages(fsys)
 	k.Crisis = l.crisis(fsys)
+	k.CrisisLexicons = l.lexicons(fsys)
+	k.CrisisModel = l.crisisModel(fsys, k.CrisisLexicons)
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)
@@ -199,49 +201,6 @@ func (l *loader) messages(fsys fs.FS) map[string]string {
 		}
 	}
 	return out
-}
-
-// crisis reads crisis.yaml.
-func (l *loader) crisis(fsys fs.FS) bot.Crisis {
-	root, ok := l.readYAML(fsys, CrisisFile)
-	if !ok {
-		return bot.Crisis{}
-	}
-	var raw struct {
-		Intro     string `yaml:"intro"`
-		Resources []struct {
-			Name    string `yaml:"name"`
-			Where   string `yaml:"where"`
-			Contact string `yaml:"contact"`
-			URL     string `yaml:"url"`
-		} `yaml:"resources"`
-		Outro string `yaml:"outro"`
-	}
-	if !l.decode(CrisisFile, root, &raw) {
-		return bot.Crisis{}
-	}
-	if strings.TrimSpace(raw.Intro) == "" {
-		l.add(CrisisFile, root.Line, "intro is empty: the crisis reply needs its first warm lines")
-	}
-	if len(raw.Resources) == 0 {
-		l.add(CrisisFile, root.Line, "resources is empty: list at least the local emergency number")
-	}
-	c := bot.Crisis{Intro: raw.Intro, Outro: raw.Outro}
-	resNodes := l.mapping(CrisisFile, root)["resources"]
-	for i, r := range raw.Resources {
-		line := root.Line
-		if resNodes != nil && i < len(resNodes.Content) {
-			line = resNodes.Content[i].Line
-		}
-		if strings.TrimSpace(r.Name) == "" || strings.TrimSpace(r.Contact) == "" {
-			l.add(CrisisFile, line, "resource %d needs both a name and a contact", i+1)
-		}
-		if r.URL != "" && !strings.HasPrefix(r.URL, "https://") && !strings.HasPrefix(r.URL, "http://") {
-			l.add(CrisisFile, line, "resource %q: url must start with https://", r.Name)
-		}
-		c.Resources = append(c.Resources, bot.Resource{Name: r.Name, Where: r.Where, Contact: r.Contact, URL: r.URL})
-	}
-	return c
 }
 
 // synonyms reads synonyms.yaml: a list of groups of words that mean the same.
@@ -483,3 +442,5 @@ func (l *loader) checkTopics(k bot.Knowledge) {
 		}
 	}
 }
+
+//go:generate go run ./train

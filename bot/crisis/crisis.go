@@ -1,0 +1,547 @@
+// Package crisis recognises signs of crisis in one chat message: suicide,
+// self-harm, overdose, abuse or danger at home, and someone else at risk, in
+// English and in other languages. It knows nothing of replies or platforms: a
+// [Detector] reads text and says what it found ([Finding]).
+//
+// It works in three layers, each of which generalises beyond the sentences it
+// was written from:
+//
+//  1. Crisis-aware normalisation repairs what people type (typos scaled to word
+//     length, dropped vowels, repeated letters, leetspeak, run-together words,
+//     slang spellings) against the crisis vocabulary.
+//  2. Lexicons per construct (data, per language) are matched as signals that
+//     suffice alone, and as concepts that rules combine with negation and tense:
+//     desire + death, means or a place + now, ingestion + amount, a household
+//     member + violence, a third person + any of these. "Standing on the edge of
+//     the roof rn" is caught as a place + now, not as a listed sentence.
+//  3. A learned second opinion: a logistic regression over character n-grams,
+//     words and the concepts found, trained on a corpus written for it in many
+//     voices; its threshold is chosen by cross-validation for recall.
+//
+// Either layer flagging means crisis: a false alarm costs a person a few lines
+// to scroll past, a miss can cost far more.
+package crisis
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/supportbot/supportbot/bot/phrase"
+	"github.com/supportbot/supportbot/bot/textclass"
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
+
+// Lexicon is one language's crisis vocabulary, as curators keep it in the
+// knowledge base (knowledge/crisis/lexicon/*.yaml). Several lexicons may share
+// a language; they are merged.
+type Lexicon struct {
+	Lang string
+	// Signals are patterns that alone are a sign of crisis, by construct
+	// (suicide, self-harm, overdose, abuse).
+	Signals map[string][]string
+	// Concepts are patterns that count only in the combinations of the rules,
+	// by concept (desire, death, means, place, now, ...).
+	Concepts map[string][]string
+	// Benign patterns are set aside before anything else: idioms, exposure.
+	Benign []string
+	// Spellings map a misspelt or slang word (or two words) to what the
+	// patterns use.
+	Spellings map[string]string
+}
+
+// Finding is what the detector found in a message.
+type Finding struct {
+	Crisis bool
+	// Construct is what the sign is of: suicide, self-harm, overdose, abuse,
+	// risk (hopelessness, entrapment, burden together), or "model" when only
+	// the learned layer flagged it.
+	Construct string
+	// Rule says which signal or combination fired, for tests and curators
+	// (never logged with the message).
+	Rule string
+	// Lang is the language of the words that gave the sign ("en", "es", ...).
+	Lang string
+	// Other is true when the person at risk seems to be someone else ("my
+	// friend says she wants to die").
+	Other bool
+	// Score is the learned layer's probability of crisis.
+	Score float64
+}
+
+// Detector checks messages. It is safe for concurrent use.
+type Detector struct {
+	set     *phrase.Set // signals and concepts of every language
+	entries []entry     // per pattern of set
+	benign  *phrase.Set
+	cjk     []cjkEntry // patterns of scripts written without spaces
+	spell1  map[string]string
+	spell2  map[string]string // "a b" → replacement
+	vocab   map[string]bool   // every word a pattern uses
+	fuzzy   map[byte][]string // English pattern words of 4+ letters by first letter: typo targets
+	skel    map[string]string // consonant skeleton → pattern word, for dropped vowels
+	neg     map[string]bool   // negation words, every language
+	self    map[string]bool   // first-person words
+	others  map[string]bool   // words naming another person
+	known   map[string]bool   // real words that must not be "corrected"
+
+	model     *textclass.Model
+	threshold float64
+	feat      textclass.Featurizer
+	pool      sync.Pool
+}
+
+type kind uint8
+
+const (
+	kindSignal kind = iota
+	kindConcept
+)
+
+type entry struct {
+	kind kind
+	name string // construct for a signal, concept name for a concept
+	lang string
+	// negates is true when the pattern itself holds a negation ("dont want to
+	// live"), so a negation inside its match is its own, not the writer's
+	// denial.
+	negates bool
+}
+
+type cjkEntry struct {
+	entry
+	text string
+}
+
+// Model is the learned layer as the knowledge base ships it: the trained
+// classifier, the threshold chosen for it, and the real words the corpus holds.
+type Model struct {
+	Classifier *textclass.Model
+	Threshold  float64
+	Known      []string
+}
+
+// New builds a detector from lexicons and, optionally, a trained model (nil:
+// the lexicon layers alone, as when training one).
+func New(lexicons []Lexicon, m *Model) (*Detector, error) {
+	d := &Detector{
+		spell1: map[string]string{},
+		spell2: map[string]string{},
+		vocab:  map[string]bool{},
+		fuzzy:  map[byte][]string{},
+		skel:   map[string]string{},
+		neg:    map[string]bool{},
+		self:   map[string]bool{},
+		others: map[string]bool{},
+		known:  map[string]bool{},
+	}
+	var srcs, benign []string
+	// English words in another language's signals (loan words, code-switching:
+	// "cutting", "suicide") are left to the English lexicon and its rules, which
+	// weigh negation, tense and topic; alone they would fire on any English
+	// sentence.
+	english := map[string]bool{}
+	for _, lx := range lexicons {
+		if lx.Lang == "en" {
+			for _, ps := range lx.Signals {
+				for _, p := range ps {
+					for _, w := range strings.Fields(normPattern(p)) {
+						for _, a := range strings.Split(w, "|") {
+							english[a] = true
+						}
+					}
+				}
+			}
+			for _, ps := range lx.Concepts {
+				for _, p := range ps {
+					for _, w := range strings.Fields(normPattern(p)) {
+						for _, a := range strings.Split(w, "|") {
+							english[a] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, lx := range lexicons {
+		lang := lx.Lang
+		for _, name := range sortedKeys(lx.Signals) {
+			for _, p := range lx.Signals[name] {
+				if lang != "en" && allIn(english, normPattern(p)) {
+					continue
+				}
+				d.addPattern(&srcs, p, entry{kind: kindSignal, name: name, lang: lang})
+			}
+		}
+		for _, name := range sortedKeys(lx.Concepts) {
+			for _, p := range lx.Concepts[name] {
+				d.addPattern(&srcs, p, entry{kind: kindConcept, name: name, lang: lang})
+				if set := map[string]map[string]bool{"negation": d.neg, "self": d.self, "other": d.others}[name]; set != nil {
+					for _, w := range strings.Fields(p) {
+						for _, alt := range strings.Split(w, "|") {
+							if !strings.HasPrefix(alt, "~") {
+								set[normWord(alt)] = true
+							}
+						}
+					}
+				}
+			}
+		}
+		for _, p := range lx.Benign {
+			n := normPattern(p)
+			if n == "" || isCJK(p) {
+				continue
+			}
+			benign = append(benign, n)
+		}
+		for _, k := range sortedKeys(lx.Spellings) {
+			from, to := normPattern(k), normPattern(lx.Spellings[k])
+			if from == "" || to == "" {
+				continue
+			}
+			if strings.Contains(from, " ") {
+				d.spell2[from] = to
+			} else {
+				d.spell1[from] = to
+			}
+		}
+	}
+	var err error
+	if d.set, err = phrase.NewSet(srcs...); err != nil {
+		return nil, fmt.Errorf("crisis lexicon: %w", err)
+	}
+	if d.benign, err = phrase.NewSet(benign...); err != nil {
+		return nil, fmt.Errorf("crisis lexicon (benign): %w", err)
+	}
+	for w := range d.vocab {
+		if len(w) >= 4 && isASCIIWord(w) {
+			d.fuzzy[w[0]] = append(d.fuzzy[w[0]], w)
+		}
+	}
+	// A vowel-less word is read as the first pattern word with its consonants,
+	// the words of wishing and dying first ("wnt" is "want" before "wont"),
+	// then in the lexicons' order, so ties never depend on map order.
+	for pass := 0; pass < 2; pass++ {
+		for i, src := range srcs {
+			if first := skeletonFirst[d.entries[i].name]; first != (pass == 0) {
+				continue
+			}
+			for _, f := range strings.Fields(src) {
+				for _, w := range strings.Split(f, "|") {
+					if s := skeleton(w); len(s) >= 2 && len(w) >= 3 && isASCIIWord(w) {
+						if _, dup := d.skel[s]; !dup {
+							d.skel[s] = w
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, ws := range d.fuzzy {
+		sortStrings(ws)
+	}
+	if m != nil {
+		for _, w := range m.Known {
+			d.known[w] = true
+		}
+		if m.Classifier != nil {
+			d.model, d.threshold = m.Classifier, m.Threshold
+			if d.model.Class("crisis") != 1 || len(d.model.Classes) != 2 {
+				return nil, fmt.Errorf("crisis model: classes %v, want [safe crisis]", d.model.Classes)
+			}
+		}
+	}
+	d.pool.New = func() any { return new(scratch) }
+	return d, nil
+}
+
+// skeletonFirst are the concepts whose words win a tie when a word without
+// vowels is read.
+var skeletonFirst = map[string]bool{"desire": true, "death": true, "live": true, "self": true}
+
+// allIn reports whether every word of a normalised pattern is in set.
+func allIn(set map[string]bool, pattern string) bool {
+	for _, w := range strings.Fields(pattern) {
+		if strings.HasPrefix(w, "~") {
+			continue
+		}
+		for _, a := range strings.Split(w, "|") {
+			if !set[a] {
+				return false
+			}
+		}
+	}
+	return pattern != ""
+}
+
+// negationWords are English negations that may stand inside a pattern; a
+// pattern holding one is read as negating on purpose.
+var negationWords = map[string]bool{"not": true, "never": true, "no": true, "dont": true, "didnt": true, "wont": true, "cant": true, "isnt": true, "arent": true, "wasnt": true, "nothing": true, "noone": true, "without": true, "nobody": true, "wouldnt": true, "hadnt": true}
+
+// addPattern normalises a lexicon pattern and files it under e.
+func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
+	if isCJK(p) {
+		if t := compactCJK(p); t != "" {
+			d.cjk = append(d.cjk, cjkEntry{entry: e, text: t})
+		}
+		return
+	}
+	n := normPattern(p)
+	if n == "" {
+		return
+	}
+	for _, f := range strings.Fields(n) {
+		if strings.HasPrefix(f, "~") {
+			continue
+		}
+		for _, w := range strings.Split(f, "|") {
+			d.vocab[strings.TrimSuffix(w, "*")] = true
+		}
+	}
+	for _, f := range strings.Fields(n) {
+		for _, w := range strings.Split(f, "|") {
+			if negationWords[w] {
+				e.negates = true
+			}
+		}
+	}
+	*srcs = append(*srcs, n)
+	d.entries = append(d.entries, e)
+}
+
+// normPattern normalises a pattern's words the way messages are normalised,
+// keeping its syntax ("|", "*", "~N", "[number]").
+func normPattern(p string) string {
+	var out []string
+	for _, f := range strings.Fields(p) {
+		if strings.HasPrefix(f, "~") || f == "[number]" {
+			out = append(out, f)
+			continue
+		}
+		var alts []string
+		for _, a := range strings.Split(f, "|") {
+			star := strings.HasSuffix(a, "*")
+			// A word the normaliser splits in two ("s/h") becomes its first
+			// part; lexicons should not rely on that.
+			w := normWord(strings.TrimSuffix(a, "*"))
+			if w == "" {
+				continue
+			}
+			if star {
+				w += "*"
+			}
+			alts = append(alts, w)
+		}
+		if len(alts) > 0 {
+			out = append(out, strings.Join(alts, "|"))
+		}
+	}
+	// A pattern cannot start or end with a gap.
+	for len(out) > 0 && strings.HasPrefix(out[0], "~") {
+		out = out[1:]
+	}
+	for len(out) > 0 && strings.HasPrefix(out[len(out)-1], "~") {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, " ")
+}
+
+// normWord normalises one word of a pattern: words of more than one piece
+// ("self-harm") are joined with a space.
+func normWord(w string) string {
+	if w == "[number]" {
+		return w
+	}
+	return textnorm.Normalize(w)
+}
+
+// scratch is the per-check working memory, pooled so a check allocates little.
+type scratch struct {
+	ws   []string
+	buf  []string
+	hits []hit
+	feat []uint32
+	prob [2]float64
+	sb   strings.Builder
+}
+
+type hit struct {
+	e          *entry
+	start, end int // word positions; -1 for a substring match (no position)
+	pattern    int
+}
+
+// Check reads one message and says what it found.
+func (d *Detector) Check(text string) Finding {
+	sc := d.pool.Get().(*scratch)
+	defer d.pool.Put(sc)
+	return d.check(sc, text, normalizeText(text))
+}
+
+func normalizeText(text string) string { return textnorm.Normalize(textnorm.Sanitize(text)) }
+
+// CheckNormalized is [Detector.Check] for text the caller already passed
+// through textnorm.Normalize(textnorm.Sanitize(raw)); raw is still needed for
+// scripts written without spaces.
+func (d *Detector) CheckNormalized(raw, norm string) Finding {
+	sc := d.pool.Get().(*scratch)
+	defer d.pool.Put(sc)
+	return d.check(sc, raw, norm)
+}
+
+func (d *Detector) check(sc *scratch, raw, norm string) Finding {
+	sc.ws = d.words(sc.ws[:0], &sc.buf, norm)
+	sc.hits = d.findHits(sc.hits[:0], sc.ws, raw)
+	f := d.rules(sc.ws, sc.hits)
+	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.hits)
+	if d.model != nil {
+		d.model.Predict(sc.feat, sc.prob[:])
+		f.Score = sc.prob[1]
+		if !f.Crisis && f.Score >= d.threshold {
+			f.Crisis, f.Construct, f.Rule = true, "model", "model"
+			f.Other = d.hasConcept(sc.hits, "other") && !d.anySelf(sc.ws)
+		}
+	}
+	if f.Crisis && f.Lang == "" {
+		f.Lang = d.language(sc.hits)
+	}
+	return f
+}
+
+// findHits blanks benign phrases and collects every signal and concept match.
+func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
+	d.benign.Blank(ws)
+	d.set.Each(ws, func(idx, start, end int) {
+		hits = append(hits, hit{e: &d.entries[idx], start: start, end: end, pattern: idx})
+	})
+	if len(d.cjk) > 0 && hasCJK(raw) {
+		compact := compactCJK(raw)
+		for i := range d.cjk {
+			if strings.Contains(compact, d.cjk[i].text) {
+				hits = append(hits, hit{e: &d.cjk[i].entry, start: -1, end: -1, pattern: -1 - i})
+			}
+		}
+	}
+	return hits
+}
+
+// language is the language of the hits, preferring any other than English
+// (a message in Spanish with one English loan word is Spanish).
+func (d *Detector) language(hits []hit) string {
+	counts := map[string]int{}
+	for _, h := range hits {
+		counts[h.e.lang]++
+	}
+	best, n := "en", 0
+	for _, lang := range sortedKeys(counts) {
+		if lang != "en" && counts[lang] > n {
+			best, n = lang, counts[lang]
+		}
+	}
+	return best
+}
+
+func (d *Detector) hasConcept(hits []hit, name string) bool {
+	for _, h := range hits {
+		if h.e.kind == kindConcept && h.e.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Detector) anySelf(ws []string) bool {
+	for _, w := range ws {
+		if d.self[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// features are the learned layer's inputs: character n-grams of the repaired
+// words, word uni- and bigrams, and the concepts and signals found.
+func (d *Detector) features(dst []uint32, sc *scratch, ws []string, hits []hit) []uint32 {
+	sc.sb.Reset()
+	for _, w := range ws {
+		if w == "" {
+			continue
+		}
+		if sc.sb.Len() > 0 {
+			sc.sb.WriteByte(' ')
+		}
+		sc.sb.WriteString(w)
+	}
+	joined := sc.sb.String()
+	dst = d.feat.Chars(dst, joined)
+	dst = d.feat.Words(dst, ws)
+	for _, h := range hits {
+		dst = append(dst, conceptFeature(h.e))
+	}
+	return dst
+}
+
+// conceptFeature is the feature hash of a signal or concept (language-free, so
+// the Spanish and English desire count as one).
+func conceptFeature(e *entry) uint32 {
+	if e.kind == kindSignal {
+		return textclass.Feature("signal:" + e.name)
+	}
+	return textclass.Feature("concept:" + e.name)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sortStrings(ks)
+	return ks
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func isASCIIWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// isCJK reports whether s is written in a script without spaces between words
+// (Han, Hiragana, Katakana, Thai): such patterns are matched as substrings.
+func isCJK(s string) bool {
+	for _, r := range s {
+		if isCJKRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCJK(s string) bool { return isCJK(s) }
+
+func isCJKRune(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r)
+}
+
+// compactCJK keeps the letters of s, lower-cased, without spaces or
+// punctuation, for substring matching.
+func compactCJK(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,369 @@
+package crisis
+
+// The rules combine concepts into signs of crisis, so that a combination no
+// lexicon lists as a sentence is still caught. Each rule names the concepts it
+// needs and how close they must stand (in words); a concept matched in a
+// script without spaces has no position and counts as close to everything.
+
+// candidate is one sign found, before negation, tense and context are weighed.
+type candidate struct {
+	construct, rule string
+	start, end      int
+	lang            string
+}
+
+// rules turns the hits into a finding.
+func (d *Detector) rules(ws []string, hits []hit) Finding {
+	var (
+		cands                 []candidate
+		hasPast, hasProf, ask bool
+		hasOther, hasExposure bool
+		nows                  []hit
+	)
+	for _, h := range hits {
+		if h.e.kind != kindConcept {
+			continue
+		}
+		switch h.e.name {
+		case "now":
+			nows = append(nows, h)
+		case "exposure":
+			hasExposure = true
+		case "past":
+			hasPast = true
+		case "professional":
+			hasProf = true
+		case "asking":
+			ask = true
+		case "other":
+			hasOther = true
+		}
+	}
+	add := func(construct, rule string, a, b hit) {
+		start, end := a.start, b.end
+		if a.start < 0 || b.start < 0 {
+			start, end = -1, -1
+		} else if b.start < a.start {
+			start, end = b.start, a.end
+		}
+		lang := a.e.lang
+		if lang == "en" {
+			lang = b.e.lang
+		}
+		cands = append(cands, candidate{construct: construct, rule: rule, start: start, end: end, lang: lang})
+	}
+
+	// Signals: enough alone, unless negated ("I'm not suicidal").
+	for _, h := range hits {
+		if h.e.kind == kindSignal && !d.negated(ws, h.start) && !d.negatedInside(ws, h) {
+			add(h.e.name, "signal", h, h)
+		}
+	}
+	for i, a := range hits {
+		if a.e.kind != kindConcept {
+			continue
+		}
+		switch a.e.name {
+		case "mention":
+			// "suicide", "self-harm", "overdose" named: a sign when it is the
+			// writer's ("I'm suicidal", "my self harm is back") or another
+			// person's ("my friend keeps self harming"), or when nothing says
+			// the word is a topic (a question about groups, a professional's,
+			// the news, a film).
+			if d.negated(ws, a.start) {
+				continue
+			}
+			c := candidate{start: a.start, end: a.end}
+			if d.firstPerson(ws, c) || d.otherBefore(ws, a.start) || !(hasProf || ask || hasExposure || hasPast) {
+				add(mentionConstruct(ws, a), "mention", a, a)
+			}
+		case "desire":
+			neg := d.negated(ws, a.start)
+			for _, b := range hits {
+				if b.e.kind != kindConcept {
+					continue
+				}
+				switch {
+				case b.e.name == "death" && !neg && after(a, b, 5):
+					// "i just wanna not wake up", "she says she's going to kill herself"
+					add("suicide", "desire+death", a, b)
+				case b.e.name == "live" && neg && after(a, b, 4) && !livesSomewhere(ws, b):
+					// "don't really want to be here anymore"
+					add("suicide", "no-desire+live", a, b)
+				case b.e.name == "means" && !neg && after(a, b, 6) && d.any(hits, "amount", "now", "death"):
+					// "thinking about the pills in the cupboard tonight"
+					add("suicide", "desire+means", a, b)
+				}
+			}
+		case "means", "place":
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "now" && near(a, b, 8) && (d.anySelf(ws) || d.any(hits, "desire", "death")) {
+					// "standing on the edge of the roof rn", "pills are on my desk tonight"
+					add("suicide", a.e.name+"+now", a, b)
+				}
+			}
+		case "ingest":
+			for _, b := range hits {
+				if b.e.kind != kindConcept || b.e.name != "means" || !after(a, b, 6) {
+					continue
+				}
+				for _, c := range hits {
+					if c.e.kind == kindConcept && c.e.name == "amount" && near(a, c, 6) && near(b, c, 4) {
+						// "took 30 of my sleeping tablets", "swallowed the whole pack of paracetamol"
+						add("overdose", "ingest+amount+means", a, b)
+					}
+				}
+			}
+		case "prep":
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "farewell" && b.start != a.start && d.anySelf(ws) {
+					// "letters are written. goodbye everyone"
+					add("suicide", "prep+farewell", a, b)
+				}
+			}
+		case "violence":
+			if !violenceOnMe(ws, a) {
+				continue
+			}
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "household" && before(b, a, 5) {
+					// "my stepdad hits me", "when he drinks he chokes me"
+					add("abuse", "household+violence", b, a)
+				}
+			}
+		case "threat":
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "household" && near(a, b, 6) {
+					// "my husband threatened to take the kids and hurt me"
+					add("abuse", "household+threat", b, a)
+				}
+			}
+		case "control":
+			for j, b := range hits {
+				if j == i || b.e.kind != kindConcept {
+					continue
+				}
+				if (b.e.name == "control" && b.pattern != a.pattern) || b.e.name == "violence" || b.e.name == "threat" {
+					// "he took my phone and locked the door"
+					add("abuse", "control+"+b.e.name, a, b)
+				}
+			}
+		case "risk":
+			for j, b := range hits {
+				if j > i && b.e.kind == kindConcept && b.e.name == "risk" && b.pattern != a.pattern && d.anySelf(ws) {
+					// "i'm a burden and there's no way out"
+					add("risk", "risk+risk", a, b)
+				}
+			}
+		}
+	}
+
+	// Context: a calm account of the past, or a professional asking in general,
+	// is not a crisis now. A sign of the present ("tonight", "now") keeps it.
+	var f Finding
+	for _, c := range cands {
+		if hasPast && !nearAny(c, nows, 8) && !d.presentDesire(ws, c) {
+			continue
+		}
+		first := d.firstPerson(ws, c)
+		if hasProf && !first {
+			continue
+		}
+		if !f.Crisis {
+			f = Finding{Crisis: true, Construct: c.construct, Rule: c.rule, Lang: c.lang, Other: hasOther}
+		}
+		if first {
+			f.Other = false
+		}
+		if f.Lang == "en" && c.lang != "en" {
+			f.Lang = c.lang
+		}
+	}
+	return f
+}
+
+// negated reports whether a negation ("not", "never", "dont", and their like
+// in every language) stands in the five words before position i, in the same
+// clause ("I'm not suicidal", "never had thoughts of ending my life", but not
+// "not okay, and I want to die").
+func (d *Detector) negated(ws []string, i int) bool {
+	if i < 0 {
+		return false
+	}
+	if d.neg[ws[i]] {
+		// The pattern begins with its own negation ("dont want to live").
+		return false
+	}
+	for j := i - 1; j >= 0 && j >= i-5; j-- {
+		if clauseBreak[ws[j]] {
+			return false
+		}
+		if d.neg[ws[j]] {
+			return true
+		}
+	}
+	return false
+}
+
+// negatedInside reports whether a negation stands inside the match of a
+// pattern that holds none itself ("I'm not in any danger" matched by "im ~2 in
+// danger").
+func (d *Detector) negatedInside(ws []string, h hit) bool {
+	if h.start < 0 || h.e.negates {
+		return false
+	}
+	for _, w := range ws[h.start:h.end] {
+		if d.neg[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseBreak words end the reach of a negation.
+var clauseBreak = map[string]bool{"but": true, "and": true, "so": true, "because": true, "though": true, "although": true, "yet": true, "then": true, "now": true, "just": true, "except": true}
+
+// firstPerson reports whether the sign is about the writer: a first-person
+// word inside it or in the three words before it. "my" followed by another
+// person ("my dad's suicide") is that person's, not the writer's.
+func (d *Detector) firstPerson(ws []string, c candidate) bool {
+	if c.start < 0 {
+		return d.anySelf(ws)
+	}
+	for j := max(0, c.start-3); j < c.end && j < len(ws); j++ {
+		if d.self[ws[j]] && !(ws[j] == "my" && j+1 < len(ws) && d.otherWord(ws[j+1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherBefore reports whether another person is named in the four words
+// before position i ("my friend is suicidal", "she keeps self harming").
+func (d *Detector) otherBefore(ws []string, i int) bool {
+	for j := max(0, i-4); j < i; j++ {
+		if d.otherWord(ws[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherWord reports whether w names another person (any language's "other"
+// concept words).
+func (d *Detector) otherWord(w string) bool { return d.others[w] }
+
+// mentionConstruct names what a mention is of.
+func mentionConstruct(ws []string, h hit) string {
+	if h.start < 0 {
+		return "suicide"
+	}
+	for _, w := range ws[h.start:h.end] {
+		switch w {
+		case "overdose", "overdosing", "overdosed", "od", "oding":
+			return "overdose"
+		case "harm", "harming", "harmed", "injury", "injuring", "injure", "hurt", "hurting", "selfharm", "sh":
+			return "self-harm"
+		case "violence", "abuse":
+			return "abuse"
+		}
+	}
+	return "suicide"
+}
+
+// nearAny reports whether any of hs stands within n words of c.
+func nearAny(c candidate, hs []hit, n int) bool {
+	for _, h := range hs {
+		if c.start < 0 || h.start < 0 {
+			return true
+		}
+		if (h.start >= c.end && h.start-c.end <= n) || (c.start >= h.end && c.start-h.end <= n) || (h.start >= c.start && h.start < c.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// presentDesire reports whether a sign said in the past tense elsewhere is
+// still wished now: "I attempted years ago and I want to die again".
+func (d *Detector) presentDesire(ws []string, c candidate) bool {
+	if c.rule != "desire+death" || c.start < 0 {
+		return false
+	}
+	for j := max(0, c.start-2); j < c.start; j++ {
+		if ws[j] == "used" || ws[j] == "was" || ws[j] == "wanted" {
+			return false
+		}
+	}
+	return ws[c.start] == "want" || ws[c.start] == "wanna" || ws[c.start] == "wish"
+}
+
+func (d *Detector) any(hits []hit, names ...string) bool {
+	for _, h := range hits {
+		if h.e.kind != kindConcept {
+			continue
+		}
+		for _, n := range names {
+			if h.e.name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// after reports whether b starts at or after a's start and within n words of
+// a's end.
+func after(a, b hit, n int) bool {
+	if a.start < 0 || b.start < 0 {
+		return true
+	}
+	return b.start >= a.end && b.start-a.end <= n
+}
+
+// before reports whether a ends before b starts, within n words.
+func before(a, b hit, n int) bool {
+	if a.start < 0 || b.start < 0 {
+		return true
+	}
+	return a.end <= b.start && b.start-a.end <= n
+}
+
+// near reports whether a and b stand within n words of each other.
+func near(a, b hit, n int) bool {
+	if a.start < 0 || b.start < 0 {
+		return true
+	}
+	if a.start > b.start {
+		a, b = b, a
+	}
+	return b.start-a.end <= n
+}
+
+// livesSomewhere reports whether "live" is about where or with whom ("I
+// don't want to live with my parents"), not about being alive.
+func livesSomewhere(ws []string, b hit) bool {
+	if b.end < 0 || b.end >= len(ws) {
+		return false
+	}
+	switch ws[b.end] {
+	case "with", "in", "at", "near", "there", "like", "together", "on", "alone", "abroad":
+		return true
+	}
+	return false
+}
+
+// violenceOnMe reports whether the violence is done to the writer or those
+// with them: the word after it is "me", "us" or "my" ("hits me", "beat my mum").
+func violenceOnMe(ws []string, v hit) bool {
+	if v.start < 0 {
+		return true
+	}
+	if v.end < len(ws) {
+		switch ws[v.end] {
+		case "me", "us", "my", "mum", "mom", "mother", "sister", "brother":
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,247 @@
+package crisis
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
+
+// words splits normalised text into words and repairs each against the crisis
+// vocabulary, so the lexicons see "kill myself" in "kil myslef", "killmyself",
+// "k1ll mys3lf" and "kiiill myself", and "want to die" in "wnt 2 dye".
+// buf is scratch space for split words.
+func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
+	*buf = textnorm.Words((*buf)[:0], norm)
+	raw := *buf
+	for i := 0; i < len(raw); i++ {
+		w := raw[i]
+		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
+		if i+1 < len(raw) && len(d.spell2) > 0 {
+			if to, ok := d.spell2[w+" "+raw[i+1]]; ok {
+				dst = appendFields(dst, to)
+				i++
+				continue
+			}
+		}
+		dst = d.repair(dst, w)
+	}
+	return dst
+}
+
+// repair appends the repaired form of one word (possibly several words, for a
+// run-together "killmyself").
+func (d *Detector) repair(dst []string, w string) []string {
+	if isDigits(w) {
+		if n, err := strconv.Atoi(w); err == nil && n >= 10 && n < 100000 {
+			return append(dst, "[number]")
+		}
+		return append(dst, w)
+	}
+	if to, ok := d.spell1[w]; ok {
+		return appendFields(dst, to)
+	}
+	if d.vocab[w] || d.known[w] || !isASCIIWord(deLeet(w)) {
+		return append(dst, w)
+	}
+	if hasDigit(w) {
+		// Leetspeak: "k1ll", "su1c1de", "d13".
+		lw := deLeet(w)
+		if to, ok := d.spell1[lw]; ok {
+			return appendFields(dst, to)
+		}
+		if d.vocab[lw] || d.known[lw] {
+			return append(dst, lw)
+		}
+		w = lw
+	}
+	// Letters held down: "diiiie", "pleeeease", "killll".
+	if c2, c1, ok := squeeze(w); ok {
+		for _, c := range []string{c2, c1} {
+			if to, ok := d.spell1[c]; ok {
+				return appendFields(dst, to)
+			}
+			if d.vocab[c] || d.known[c] {
+				return append(dst, c)
+			}
+		}
+		w = c1
+	}
+	if fix := d.correct(w); fix != "" {
+		return append(dst, fix)
+	}
+	if len(w) >= 6 {
+		if n, ok := d.split(dst, w); ok {
+			return n
+		}
+	}
+	return append(dst, w)
+}
+
+// correct returns the crisis word w is a typo of, or "". The edits allowed
+// grow with the word: none under 4 letters (too many real words are one edit
+// from "die"), one up to 6, two from 7. A word without vowels is read as its
+// consonants ("wnt" → "want", "dne" keeps its one vowel). Ties go to the first
+// candidate in the lexicons' order, so the result never depends on map order.
+func (d *Detector) correct(w string) string {
+	if !hasVowel(w) && len(w) >= 2 && len(w) <= 6 {
+		if to, ok := d.skel[w]; ok {
+			return to
+		}
+	}
+	if len(w) < 4 || len(w) > 20 {
+		return ""
+	}
+	max := 1
+	if len(w) >= 7 {
+		max = 2
+	}
+	best, bestD := "", max+1
+	try := func(cands []string) {
+		for _, c := range cands {
+			if l := len(c) - len(w); l > max || l < -max {
+				continue
+			}
+			if dist := textnorm.EditDistance(w, c, max); dist < bestD {
+				best, bestD = c, dist
+			}
+		}
+	}
+	try(d.fuzzy[w[0]])
+	// A swap of the first two letters ("lfie") starts with the other letter.
+	if w[1] != w[0] {
+		try(d.fuzzy[w[1]])
+	}
+	return best
+}
+
+// split reads a run-together word as two or three words, at least one of them
+// a crisis word: "killmyself", "wanttodie", "endmylife".
+func (d *Detector) split(dst []string, w string) ([]string, bool) {
+	word := func(s string) bool { return d.vocab[s] || d.known[s] || shortWords[s] }
+	for i := 2; i <= len(w)-2; i++ {
+		a, b := w[:i], w[i:]
+		if !word(a) {
+			continue
+		}
+		if word(b) && (d.vocab[a] || d.vocab[b]) {
+			return append(dst, a, b), true
+		}
+		for j := 2; j <= len(b)-2; j++ {
+			b1, b2 := b[:j], b[j:]
+			if word(b1) && word(b2) && (d.vocab[a] || d.vocab[b1] || d.vocab[b2]) {
+				return append(dst, a, b1, b2), true
+			}
+		}
+	}
+	return dst, false
+}
+
+// shortWords may stand inside a run-together word though no pattern lists
+// them alone.
+var shortWords = map[string]bool{"to": true, "my": true, "me": true, "i": true, "it": true, "be": true, "im": true, "of": true, "so": true, "all": true}
+
+func appendFields(dst []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			return append(dst, s)
+		}
+		if i > 0 {
+			dst = append(dst, s[:i])
+		}
+		s = s[i+1:]
+	}
+}
+
+func isDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+func hasDigit(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= '0' && w[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func hasVowel(w string) bool { return strings.ContainsAny(w, "aeiouy") }
+
+// deLeet reads digits inside a word as the letters they stand for.
+func deLeet(w string) string {
+	if !hasDigit(w) {
+		return w
+	}
+	b := []byte(w)
+	for i, c := range b {
+		switch c {
+		case '0':
+			b[i] = 'o'
+		case '1':
+			b[i] = 'i'
+		case '3':
+			b[i] = 'e'
+		case '4':
+			b[i] = 'a'
+		case '5':
+			b[i] = 's'
+		case '7':
+			b[i] = 't'
+		case '8':
+			b[i] = 'b'
+		case '9':
+			b[i] = 'g'
+		}
+	}
+	return string(b)
+}
+
+// squeeze shortens runs of three or more of one letter: to two ("killl" →
+// "kill") and to one ("diiie" → "die"). ok is false when w has no such run.
+func squeeze(w string) (two, one string, ok bool) {
+	run := 1
+	for i := 1; i < len(w); i++ {
+		if w[i] == w[i-1] {
+			if run++; run >= 3 {
+				ok = true
+			}
+		} else {
+			run = 1
+		}
+	}
+	if !ok {
+		return "", "", false
+	}
+	var b2, b1 []byte
+	for i := 0; i < len(w); i++ {
+		if i >= 2 && w[i] == w[i-1] && w[i] == w[i-2] {
+			continue
+		}
+		b2 = append(b2, w[i])
+		if i >= 1 && w[i] == w[i-1] {
+			continue
+		}
+		b1 = append(b1, w[i])
+	}
+	return string(b2), string(b1), true
+}
+
+// skeleton is a word without its vowels: "want" → "wnt".
+func skeleton(w string) string {
+	var b []byte
+	for i := 0; i < len(w); i++ {
+		switch w[i] {
+		case 'a', 'e', 'i', 'o', 'u':
+		default:
+			b = append(b, w[i])
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,363 @@
+package knowledge
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/crisis"
+)
+
+// The crisis check's files, relative to the knowledge base's root.
+const (
+	LexiconDir  = "crisis/lexicon" // one or more YAML files per language
+	CorpusDir   = "crisis/corpus"  // the learned layer's training messages, one file per voice
+	ExamplesDir = "examples"       // the matcher's example messages, one file per voice
+	CrisisModel = "models/crisis.model"
+)
+
+// crisisText is the part of crisis.yaml a translation repeats.
+type crisisText struct {
+	Intro     string `yaml:"intro"`
+	Resources []struct {
+		Name    string `yaml:"name"`
+		Where   string `yaml:"where"`
+		Contact string `yaml:"contact"`
+		URL     string `yaml:"url"`
+	} `yaml:"resources"`
+	Outro       string `yaml:"outro"`
+	SomeoneElse struct {
+		Intro string `yaml:"intro"`
+		Outro string `yaml:"outro"`
+	} `yaml:"someone_else"`
+	Reminder string `yaml:"reminder"`
+}
+
+// crisis reads crisis.yaml: the reply, its variant for someone else at risk,
+// the reminder line and the translations.
+func (l *loader) crisis(fsys fs.FS) bot.Crisis {
+	root, ok := l.readYAML(fsys, CrisisFile)
+	if !ok {
+		return bot.Crisis{}
+	}
+	var raw struct {
+		crisisText   `yaml:",inline"`
+		Translations map[string]crisisText `yaml:"translations"`
+	}
+	if !l.decode(CrisisFile, root, &raw) {
+		return bot.Crisis{}
+	}
+	nodes := l.mapping(CrisisFile, root)
+	c := l.crisisText(raw.crisisText, root, nodes, "")
+	if len(raw.Translations) > 0 {
+		c.Translations = map[string]bot.Crisis{}
+		tnodes := l.mapping(CrisisFile, nodes["translations"])
+		for _, lang := range sortedKeys(raw.Translations) {
+			n := tnodes[lang]
+			c.Translations[lang] = l.crisisText(raw.Translations[lang], n, l.mapping(CrisisFile, n), lang+": ")
+		}
+	}
+	return c
+}
+
+// crisisText checks and converts one language's crisis reply; where names the
+// translation in problems.
+func (l *loader) crisisText(raw crisisText, root *yaml.Node, nodes map[string]*yaml.Node, where string) bot.Crisis {
+	if strings.TrimSpace(raw.Intro) == "" {
+		l.add(CrisisFile, root.Line, "%sintro is empty: the crisis reply needs its first warm lines", where)
+	}
+	if len(raw.Resources) == 0 {
+		l.add(CrisisFile, root.Line, "%sresources is empty: list at least the local emergency number", where)
+	}
+	if strings.TrimSpace(raw.SomeoneElse.Intro) == "" {
+		l.add(CrisisFile, root.Line, "%ssomeone_else: intro is empty: the reply for someone worried about another person needs it", where)
+	}
+	if strings.TrimSpace(raw.Reminder) == "" {
+		l.add(CrisisFile, root.Line, "%sreminder is empty: one line with the resources, kept under later replies", where)
+	}
+	c := bot.Crisis{
+		Intro: raw.Intro, Outro: raw.Outro,
+		OtherIntro: raw.SomeoneElse.Intro, OtherOutro: raw.SomeoneElse.Outro,
+		Reminder: strings.TrimSpace(raw.Reminder),
+	}
+	resNodes := nodes["resources"]
+	for i, r := range raw.Resources {
+		line := root.Line
+		if resNodes != nil && i < len(resNodes.Content) {
+			line = resNodes.Content[i].Line
+		}
+		if strings.TrimSpace(r.Name) == "" || strings.TrimSpace(r.Contact) == "" {
+			l.add(CrisisFile, line, "%sresource %d needs both a name and a contact", where, i+1)
+		}
+		if r.URL != "" && !strings.HasPrefix(r.URL, "https://") && !strings.HasPrefix(r.URL, "http://") {
+			l.add(CrisisFile, line, "%sresource %q: url must start with https://", where, r.Name)
+		}
+		c.Resources = append(c.Resources, bot.Resource{Name: r.Name, Where: r.Where, Contact: r.Contact, URL: r.URL})
+	}
+	return c
+}
+
+// lexicon is one crisis/lexicon/*.yaml file.
+type lexicon struct {
+	Language  string              `yaml:"language"`
+	Name      string              `yaml:"name"`
+	Signals   map[string][]string `yaml:"signals"`
+	Concepts  map[string][]string `yaml:"concepts"`
+	Benign    []string            `yaml:"benign"`
+	Spellings map[string]string   `yaml:"spellings"`
+}
+
+// signalConstructs and conceptNames are what the detector's rules know; a
+// lexicon naming anything else has a typo a curator must hear about.
+var (
+	signalConstructs = []string{"suicide", "self-harm", "overdose", "abuse"}
+	conceptNames     = []string{"mention", "exposure", "self", "selfharm", "desire", "death", "live", "means", "place", "now", "ingest", "amount", "prep", "farewell", "risk", "household", "violence", "threat", "control", "other", "other-person", "negation", "past", "asking", "professional"}
+)
+
+// lexicons reads every crisis/lexicon/*.yaml.
+func (l *loader) lexicons(fsys fs.FS) []crisis.Lexicon {
+	names, err := fs.Glob(fsys, LexiconDir+"/*.yaml")
+	if err != nil || len(names) == 0 {
+		l.add(LexiconDir, 0, "no crisis lexicon: the crisis check needs at least %s/en.yaml", LexiconDir)
+		return nil
+	}
+	var out []crisis.Lexicon
+	for _, name := range names {
+		root, ok := l.readYAML(fsys, name)
+		if !ok {
+			continue
+		}
+		var raw lexicon
+		if !l.decode(name, root, &raw) {
+			continue
+		}
+		if raw.Language == "" {
+			l.add(name, root.Line, "language is missing (a code such as en or es)")
+			continue
+		}
+		for k := range raw.Signals {
+			if !contains(signalConstructs, k) {
+				l.add(name, root.Line, "signals: unknown construct %q (known: %s)", k, strings.Join(signalConstructs, ", "))
+			}
+		}
+		for k := range raw.Concepts {
+			if !contains(conceptNames, k) {
+				l.add(name, root.Line, "concepts: unknown concept %q (known: %s)", k, strings.Join(conceptNames, ", "))
+			}
+		}
+		concepts := raw.Concepts
+		if op, ok := concepts["other-person"]; ok {
+			// The multilingual files' name for the concept the rules call other.
+			concepts["other"] = append(concepts["other"], op...)
+			delete(concepts, "other-person")
+		}
+		out = append(out, crisis.Lexicon{Lang: raw.Language, Signals: raw.Signals, Concepts: concepts, Benign: raw.Benign, Spellings: raw.Spellings})
+	}
+	if _, err := crisis.New(out, nil); err != nil {
+		l.add(LexiconDir, 0, "%v", err)
+	}
+	return out
+}
+
+// crisisModel reads the learned layer. A knowledge base without one runs on
+// its lexicons alone; one whose training files changed since the model was
+// made is reported, so the curator retrains (`go generate ./knowledge`).
+func (l *loader) crisisModel(fsys fs.FS, lex []crisis.Lexicon) *crisis.Model {
+	data, err := fs.ReadFile(fsys, CrisisModel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		l.add(CrisisModel, 0, "cannot read: %v", err)
+		return nil
+	}
+	m, err := crisis.LoadModel(data)
+	if err != nil {
+		l.add(CrisisModel, 0, "%v", err)
+		return nil
+	}
+	return m
+}
+
+// TrainingInputs hashes every file the models are trained from, in a fixed
+// order, so a model can say which inputs made it.
+func TrainingInputs(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile} {
+		names, err := fs.Glob(fsys, pattern)
+		if err != nil {
+			return "", err
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			data, err := fs.ReadFile(fsys, n)
+			if err != nil {
+				return "", err
+			}
+			h.Write([]byte(n + "\x00"))
+			h.Write(data)
+			h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CorpusFile is one crisis/corpus/*.yaml file: messages in one voice, crisis
+// and benign, by construct or category.
+type CorpusFile struct {
+	File   string
+	Voice  string              `yaml:"voice"`
+	Crisis map[string][]string `yaml:"crisis"`
+	Benign map[string][]string `yaml:"benign"`
+	Lines  map[string]int      `yaml:"-"` // message → line, for problems
+}
+
+// ExampleFile is one examples/*.yaml file: messages in one voice, by intent.
+type ExampleFile struct {
+	File       string
+	Voice      string              `yaml:"voice"`
+	Topics     map[string][]string `yaml:"topics"`
+	Triage     []string            `yaml:"triage"`
+	Smalltalk  map[string][]string `yaml:"smalltalk"`
+	OutOfScope []string            `yaml:"out_of_scope"`
+	Lines      map[string]int      `yaml:"-"` // message → line, for problems
+}
+
+// Training is everything the models learn from.
+type Training struct {
+	Corpus   []CorpusFile
+	Examples []ExampleFile
+}
+
+// LoadTraining reads the crisis corpus and the example messages. They are not
+// needed to run the bot (the trained models are), only to train and check.
+func LoadTraining(fsys fs.FS) (Training, Problems) {
+	var l loader
+	var t Training
+	read := func(dir string, each func(name string, root *yaml.Node)) {
+		names, _ := fs.Glob(fsys, dir+"/*.yaml")
+		sort.Strings(names)
+		for _, n := range names {
+			if root, ok := l.readYAML(fsys, n); ok {
+				each(n, root)
+			}
+		}
+	}
+	read(CorpusDir, func(name string, root *yaml.Node) {
+		var c CorpusFile
+		if l.decode(name, root, &c) {
+			c.File, c.Lines = name, messageLines(root)
+			if c.Voice == "" {
+				c.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
+			}
+			t.Corpus = append(t.Corpus, c)
+		}
+	})
+	read(ExamplesDir, func(name string, root *yaml.Node) {
+		var e ExampleFile
+		if l.decode(name, root, &e) {
+			e.File, e.Lines = name, messageLines(root)
+			if e.Voice == "" {
+				e.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
+			}
+			t.Examples = append(t.Examples, e)
+		}
+	})
+	return t, l.problems
+}
+
+// messageLines maps every string in a YAML tree to its line.
+func messageLines(n *yaml.Node) map[string]int {
+	out := map[string]int{}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode {
+			if _, ok := out[n.Value]; !ok {
+				out[n.Value] = n.Line
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// CrisisExamples flattens the corpus for training the crisis check: every
+// crisis message, every benign look-alike, and every example message of the
+// matcher (none of which is a crisis).
+func (t Training) CrisisExamples() []crisis.Example {
+	var out []crisis.Example
+	for _, c := range t.Corpus {
+		for _, k := range sortedKeys(c.Crisis) {
+			for _, m := range c.Crisis[k] {
+				out = append(out, crisis.Example{Text: m, Crisis: true, Voice: c.Voice})
+			}
+		}
+		for _, k := range sortedKeys(c.Benign) {
+			for _, m := range c.Benign[k] {
+				out = append(out, crisis.Example{Text: m, Voice: c.Voice})
+			}
+		}
+	}
+	for _, e := range t.Examples {
+		for _, m := range e.Messages() {
+			out = append(out, crisis.Example{Text: m.Text, Voice: e.Voice})
+		}
+	}
+	return out
+}
+
+// Labelled is one example message with its intent: a topic id, "triage",
+// "smalltalk:KEY" or "out_of_scope".
+type Labelled struct {
+	Text, Intent string
+}
+
+// Messages lists a file's examples with their intents, in a fixed order.
+func (e ExampleFile) Messages() []Labelled {
+	var out []Labelled
+	for _, id := range sortedKeys(e.Topics) {
+		for _, m := range e.Topics[id] {
+			out = append(out, Labelled{m, id})
+		}
+	}
+	for _, m := range e.Triage {
+		out = append(out, Labelled{m, "triage"})
+	}
+	for _, k := range sortedKeys(e.Smalltalk) {
+		for _, m := range e.Smalltalk[k] {
+			out = append(out, Labelled{m, "smalltalk:" + k})
+		}
+	}
+	for _, m := range e.OutOfScope {
+		out = append(out, Labelled{m, "out_of_scope"})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
