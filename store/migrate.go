@@ -43,9 +43,13 @@ func migrateWaiting(ctx context.Context, db *sql.DB, timeout time.Duration) erro
 }
 
 // isBusy reports whether err is SQLite's "database is locked" (any variant).
-func isBusy(err error) bool {
+func isBusy(err error) bool { return isCode(err, sqlite3.SQLITE_BUSY) }
+
+// isCode reports whether err is an SQLite error of the primary code code (any
+// extended variant).
+func isCode(err error, code int) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+	return errors.As(err, &se) && se.Code()&0xff == code
 }
 
 // migrate applies every migration not yet recorded in the migrations table, each

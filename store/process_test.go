@@ -20,7 +20,7 @@ import (
 // Child processes: the test binary re-executes itself with these variables set,
 // and TestMain runs the child's part instead of the tests.
 const (
-	envChild = "STORE_TEST_CHILD" // "stream" or "writer"
+	envChild = "STORE_TEST_CHILD" // "stream", "writer" or "report"
 	envDB    = "STORE_TEST_DB"
 	envID    = "STORE_TEST_ID"
 )
@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 	case "writer":
 		id, _ := strconv.Atoi(os.Getenv(envID))
 		childWriter(os.Getenv(envDB), id)
+		os.Exit(0)
+	case "report":
+		childReport(os.Getenv(envDB))
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -117,7 +117,11 @@ func (d *DB) Report(ctx context.Context, f Filter) (*Report, error) {
 		f.Since = f.Until.Add(-7 * 24 * time.Hour)
 	}
 	r := newReport(f)
-	ok, err := hasCounts(ctx, d.db)
+	db, err := d.db()
+	if err != nil {
+		return nil, err
+	}
+	ok, err := hasCounts(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("stats report: %w", err)
 	}
@@ -126,7 +130,7 @@ func (d *DB) Report(ctx context.Context, f Filter) (*Report, error) {
 	}
 	// Store errors and dropped events are recorded under platform "" and belong
 	// in every report, whatever the filter.
-	rows, err := d.db.QueryContext(ctx, `SELECT bucket, platform, metric, key, SUM(count)
+	rows, err := db.QueryContext(ctx, `SELECT bucket, platform, metric, key, SUM(count)
 FROM counts
 WHERE bucket + span > ? AND bucket < ?
   AND (platform = '' OR ((? = '' OR platform = ?) AND (? = '' OR community = ?)))

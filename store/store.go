@@ -27,14 +27,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/supportbot/supportbot/bot"
 )
@@ -46,6 +49,14 @@ var ErrClosed = errors.New("stats store is closed")
 // file does not exist: there is no usage data yet. It wraps nothing; match it
 // with errors.Is.
 var ErrNoDatabase = errors.New("no stats database yet")
+
+// ErrIsDirectory is returned (wrapped) by [Open] and [OpenDeferred] when the
+// path names a directory, not a database file.
+var ErrIsDirectory = errors.New("the path is a directory, not a database file")
+
+// ErrNotDatabase is returned (wrapped) by [Open] with [Options.ReadOnly] when
+// the file is not an SQLite database (a wrong path, or a damaged file).
+var ErrNotDatabase = errors.New("the file is not a stats database")
 
 // ErrReadOnly is returned by [DB.Ping] on a store opened with
 // [Options.ReadOnly].
@@ -119,7 +130,8 @@ func (o Options) withDefaults() Options {
 
 // DB is the stats store. It is safe for concurrent use. Close it to flush.
 type DB struct {
-	db   *sql.DB
+	// sdb is the database, nil until it could be opened (see [OpenDeferred]).
+	sdb  atomic.Pointer[sql.DB]
 	path string
 	opt  Options
 	log  *slog.Logger
@@ -141,6 +153,7 @@ type DB struct {
 	cancel    context.CancelFunc // aborts the writer's statements when Close's deadline passes
 	closeOnce sync.Once
 	closeErr  error
+	cleanup   func() // removes a read-only copy at Close (see openReadOnly); may be nil
 }
 
 // Compile-time check that DB is a bot.Recorder.
@@ -156,12 +169,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open stats db %s: %w", path, ErrNoDatabase)
 		}
 	}
-	sdb, err := sql.Open("sqlite", dsn(path, opts))
-	if err != nil {
-		return nil, fmt.Errorf("open stats db %s: %w", path, err)
-	}
 	d := &DB{
-		db:   sdb,
 		path: path,
 		opt:  opts,
 		log:  opts.Logger,
@@ -169,20 +177,168 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		done: make(chan struct{}),
 	}
 	if opts.ReadOnly {
-		if err := sdb.PingContext(ctx); err != nil {
-			sdb.Close()
-			return nil, fmt.Errorf("open stats db %s: %w", path, err)
+		sdb, cleanup, err := openReadOnly(ctx, path, opts)
+		if err != nil {
+			return nil, err
 		}
+		d.sdb.Store(sdb)
+		d.cleanup = cleanup
 		d.closed.Store(true)
 		close(d.done)
 		d.cancel = func() {}
 		return d, nil
 	}
+	sdb, err := openWritable(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	d.sdb.Store(sdb)
+	d.start(ctx)
+	return d, nil
+}
+
+// OpenDeferred is [Open] for a process that must keep running whatever the
+// disk does. When the database cannot be opened now (a full disk, a read-only
+// or missing directory, a corrupt file, a directory at the path), it returns
+// the error and a DB that works anyway: events are counted in memory (bounded,
+// as during a failed write), [DB.Ping] reports the failure, and every flush
+// interval the writer tries to open the database again, writing the counts
+// once it can. The DB is never nil; err is nil if the database opened at once.
+// ReadOnly is ignored.
+func OpenDeferred(ctx context.Context, path string, opts Options) (*DB, error) {
+	opts = opts.withDefaults()
+	opts.ReadOnly = false
+	d := &DB{
+		path: path,
+		opt:  opts,
+		log:  opts.Logger,
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	sdb, err := openWritable(ctx, path, opts)
+	if err != nil {
+		d.writeErr.Store(&err)
+	} else {
+		d.sdb.Store(sdb)
+	}
+	d.start(ctx)
+	return d, err
+}
+
+// openWritable opens the database at path for writing and migrates it.
+func openWritable(ctx context.Context, path string, opts Options) (*sql.DB, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("open stats db %s: %w", path, ErrIsDirectory)
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, opts))
+	if err != nil {
+		return nil, fmt.Errorf("open stats db %s: %w", path, err)
+	}
 	if err := migrateWaiting(ctx, sdb, opts.BusyTimeout); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open stats db %s: %w", path, err)
 	}
-	d.queue = make(chan bot.Event, opts.QueueSize)
+	return sdb, nil
+}
+
+// openReadOnly opens an existing database for reports. A database in WAL mode
+// needs its -shm file, which mode=ro cannot create on read-only media (a
+// backup, a read-only volume): then a copy is read, which cleanup removes.
+func openReadOnly(ctx context.Context, path string, opts Options) (sdb *sql.DB, cleanup func(), err error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, nil, fmt.Errorf("open stats db %s: %w", path, ErrIsDirectory)
+	}
+	sdb, err = tryOpen(ctx, dsn(path, opts))
+	if err == nil {
+		return sdb, nil, nil
+	}
+	if isCode(err, sqlite3.SQLITE_NOTADB) {
+		return nil, nil, fmt.Errorf("open stats db %s: %w", path, ErrNotDatabase)
+	}
+	if !isCode(err, sqlite3.SQLITE_CANTOPEN) && !isCode(err, sqlite3.SQLITE_READONLY) {
+		return nil, nil, fmt.Errorf("open stats db %s: %w", path, err)
+	}
+	// Read-only media: SQLite cannot create the -shm file a database in WAL
+	// mode needs, even to read. Read a copy of the file and its WAL instead
+	// (a stats database is a few MB at most); immutable=1 would skip the WAL,
+	// and with it whatever was written since the last checkpoint.
+	dir, cerr := copyDB(path)
+	if cerr != nil {
+		return nil, nil, fmt.Errorf("open stats db %s: %w (and copying it to read it elsewhere: %w)", path, err, cerr)
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	sdb, cerr = tryOpen(ctx, dsn(filepath.Join(dir, filepath.Base(path)), opts))
+	if cerr != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("open stats db %s: %w", path, err)
+	}
+	opts.Logger.Debug("stats database read from a copy: its directory cannot be written")
+	return sdb, cleanup, nil
+}
+
+// copyDB copies the database at path and its WAL, if any, into a new
+// temporary directory, and returns the directory.
+func copyDB(path string) (string, error) {
+	dir, err := os.MkdirTemp("", "supportbot-stats-")
+	if err != nil {
+		return "", err
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		err := copyFile(path+suffix, filepath.Join(dir, filepath.Base(path)+suffix))
+		if err != nil && !(suffix != "" && errors.Is(err, os.ErrNotExist)) {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// tryOpen opens a database and reads from it, which is when SQLite finds out
+// whether it can (opening alone touches nothing).
+func tryOpen(ctx context.Context, dsn string) (*sql.DB, error) {
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master`).Scan(&n); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return sdb, nil
+}
+
+// db returns the database, or an error saying why it is not open yet.
+func (d *DB) db() (*sql.DB, error) {
+	if sdb := d.sdb.Load(); sdb != nil {
+		return sdb, nil
+	}
+	if p := d.writeErr.Load(); p != nil {
+		return nil, fmt.Errorf("stats store not open: %w", *p)
+	}
+	return nil, errors.New("stats store not open")
+}
+
+// start starts the writer.
+func (d *DB) start(ctx context.Context) {
+	d.queue = make(chan bot.Event, d.opt.QueueSize)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancel = cancel
 	w := newWriter(d)
@@ -190,7 +346,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		defer close(d.done)
 		w.run(wctx)
 	}()
-	return d, nil
 }
 
 // dsn builds the connection string. Every connection gets the busy timeout first
@@ -255,9 +410,13 @@ func (d *DB) Ping(ctx context.Context) error {
 	if p := d.writeErr.Load(); p != nil {
 		return fmt.Errorf("stats store: last write failed: %w", *p)
 	}
+	sdb, err := d.db()
+	if err != nil {
+		return err
+	}
 	// BEGIN IMMEDIATE (the DSN's transaction mode) takes the write lock, which
 	// fails on a read-only file and, after the busy timeout, on a locked one.
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := sdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("stats store: %w", err)
 	}
@@ -270,7 +429,10 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Close(ctx context.Context) error {
 	d.closeOnce.Do(func() {
 		if d.opt.ReadOnly {
-			d.closeErr = d.db.Close()
+			d.closeErr = d.sdb.Load().Close()
+			if d.cleanup != nil {
+				d.cleanup()
+			}
 			return
 		}
 		d.closed.Store(true)
@@ -291,8 +453,10 @@ func (d *DB) Close(ctx context.Context) error {
 		if p := d.writeErr.Load(); p != nil {
 			errs = append(errs, fmt.Errorf("close stats db: counts not written: %w", *p))
 		}
-		if err := d.db.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close stats db: %w", err))
+		if sdb := d.sdb.Load(); sdb != nil {
+			if err := sdb.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close stats db: %w", err))
+			}
 		}
 		d.closeErr = errors.Join(errs...)
 	})

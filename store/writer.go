@@ -325,7 +325,9 @@ func (w *writer) flush() {
 		w.force(rowKey{w.hourNow(), "", "", mDropped, ""}, d)
 		w.droppedSeen += d
 	}
-	if w.inFlight || len(w.pending.rows) == 0 {
+	// A store not open yet (OpenDeferred) sends even an empty batch: the
+	// flusher tries to open the database first.
+	if w.inFlight || (len(w.pending.rows) == 0 && w.d.sdb.Load() != nil) {
 		return
 	}
 	w.inFlight = true
@@ -386,7 +388,16 @@ ON CONFLICT (span, bucket, platform, community, metric, key) DO UPDATE SET count
 // write commits one batch in one transaction, then rolls up old rows if that is
 // due.
 func (f *flusher) write(ctx context.Context, b batch) error {
-	tx, err := f.d.db.BeginTx(ctx, nil)
+	db := f.d.sdb.Load()
+	if db == nil {
+		var err error
+		if db, err = openWritable(ctx, f.d.path, f.d.opt); err != nil {
+			return err
+		}
+		f.d.sdb.Store(db)
+		f.d.log.Info("stats database opened", "path", f.d.path)
+	}
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -405,7 +416,7 @@ func (f *flusher) write(ctx context.Context, b batch) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if now := f.now(); now.Sub(f.lastRollup) >= rollupPeriod {
-		if err := rollup(ctx, f.d.db, now.Add(-f.d.opt.Retention)); err != nil {
+		if err := rollup(ctx, db, now.Add(-f.d.opt.Retention)); err != nil {
 			// The counts are written; a failed roll-up is retried next time.
 			f.d.log.Warn("stats store roll-up failed", "err", err)
 		} else {

@@ -44,6 +44,10 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 		// Nothing recorded yet: an empty report, and a plain word about why.
 		rep = store.EmptyReport(f)
 		fmt.Fprintf(e.stderr, "No usage data yet: %s does not exist (the bot creates it when it first answers someone).\n", e.cfg.DB)
+	case errors.Is(err, store.ErrIsDirectory):
+		return fmt.Errorf("%s is a directory, not a stats database: point --db / SUPPORTBOT_DB at the database file (supportbot.db by default)", e.cfg.DB)
+	case errors.Is(err, store.ErrNotDatabase):
+		return fmt.Errorf("%s is not a stats database (a wrong file, or a damaged one): point --db / SUPPORTBOT_DB at the bot's database file", e.cfg.DB)
 	case err != nil:
 		return err
 	default:

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,31 @@ func TestStatsNoDatabase(t *testing.T) {
 	}
 	if m["messages"] != 0.0 {
 		t.Errorf("messages: got %v, want 0", m["messages"])
+	}
+}
+
+// TestStatsWrongPath: a directory or a file that is not a database at --db
+// is told in a plain sentence naming the setting, not as an SQLite error code
+// (before: "disk I/O error (10)").
+func TestStatsWrongPath(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDB, []byte(strings.Repeat("not a database\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"a directory", dir, "is a directory, not a stats database"},
+		{"not a database", notDB, "is not a stats database"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := statsRun(t, "--db", tc.path, "stats")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "SUPPORTBOT_DB") {
+				t.Fatalf("stats --db %s: got %v, want an error saying %q and naming SUPPORTBOT_DB", tc.path, err, tc.want)
+			}
+			if regexp.MustCompile(`\(\d+\)`).MatchString(err.Error()) {
+				t.Errorf("stats --db %s: %q quotes an error code", tc.path, err)
+			}
+		})
 	}
 }
 
