@@ -60,7 +60,8 @@ type platform struct {
 	// rejected.
 	unauthorized error
 
-	cur atomic.Pointer[adapterBox] // the adapter running now, nil between attempts
+	cur        atomic.Pointer[adapterBox] // the adapter running now, nil between attempts
+	connecting atomic.Bool                // a connection attempt is under way
 }
 
 // adapterBox lets an interface value sit in an atomic.Pointer.
@@ -70,6 +71,25 @@ type adapterBox struct{ a adapter }
 func (p *platform) connected() bool {
 	b := p.cur.Load()
 	return b != nil && b.a.Connected()
+}
+
+// dial connects the platform, marking it connecting meanwhile (for /readyz).
+func (p *platform) dial(ctx context.Context) (adapter, error) {
+	p.connecting.Store(true)
+	defer p.connecting.Store(false)
+	return p.connect(ctx)
+}
+
+// ready is the platform's readiness check: nil when connected, else what it
+// is doing.
+func (p *platform) ready(context.Context) error {
+	switch {
+	case p.connected():
+		return nil
+	case p.connecting.Load():
+		return errors.New("connecting")
+	}
+	return errors.New("not connected")
 }
 
 // deps is what every platform adapter is built with.
@@ -108,9 +128,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	db, err := store.Open(ctx, e.cfg.DB, e.storeOptions(log.With("component", "stats")))
+	// A database that cannot be used now (a full disk, a read-only or missing
+	// directory, a damaged file) never stops the replies: the counts are kept
+	// in memory, /readyz says so, and they are written once it can be opened.
+	db, err := store.OpenDeferred(ctx, e.cfg.DB, e.storeOptions(log.With("component", "stats")))
 	if err != nil {
-		return fmt.Errorf("--db / SUPPORTBOT_DB: %w", err)
+		log.Warn("stats database unusable; serving anyway, counting in memory until it can be written",
+			"err", err, "setting", "--db / SUPPORTBOT_DB")
 	}
 	closeDB := func() error {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
@@ -134,22 +158,33 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	platforms = platformFuncs(deps{cfg: e.cfg, bot: b, rec: rec, stats: db, log: log, metrics: m})
 
+	// The HTTP endpoint serves from the start: /healthz answers while the
+	// platforms connect (which may take a minute against an API that hangs,
+	// far beyond a HEALTHCHECK's patience), and /readyz says which are still
+	// connecting. It outlives the platforms, so /metrics and /healthz answer
+	// while replies drain; it stops after the store is flushed.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	httpDone := make(chan error, 1) // the server's one result
 	var srv *httpServer
 	if e.cfg.HTTP != "" {
 		checks := []check{{"knowledge", func(context.Context) error { return nil }}}
 		for _, p := range platforms {
-			checks = append(checks, check{p.name, func(context.Context) error {
-				if !p.connected() {
-					return errors.New("not connected")
-				}
-				return nil
-			}})
+			checks = append(checks, check{p.name, p.ready})
 		}
 		checks = append(checks, check{"stats", db.Ping})
 		srv, err = listenHTTP(e.cfg.HTTP, newHTTPHandler(m, checks, log))
 		if err != nil {
 			return errors.Join(err, closeDB())
 		}
+		go func() { httpDone <- srv.serve(httpCtx) }()
+	}
+	stopEarly := func(err error) error {
+		stopHTTP()
+		if srv != nil {
+			err = errors.Join(err, <-httpDone)
+		}
+		return errors.Join(err, closeDB())
 	}
 
 	// Connect every platform first, side by side: a token rejected at start is
@@ -157,8 +192,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	adapters := make([]adapter, len(platforms))
 	connErrs := make([]error, len(platforms))
 	var wg sync.WaitGroup
+	for _, p := range platforms {
+		p.connecting.Store(true) // before /readyz can ask
+	}
 	for i, p := range platforms {
-		wg.Go(func() { adapters[i], connErrs[i] = p.connect(ctx) })
+		wg.Go(func() { adapters[i], connErrs[i] = p.dial(ctx) })
 	}
 	wg.Wait()
 	var errs []error
@@ -176,10 +214,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(errs) > 0 || ctx.Err() != nil {
-		if srv != nil {
-			srv.ln.Close()
-		}
-		return errors.Join(errors.Join(errs...), closeDB())
+		return stopEarly(errors.Join(errs...))
 	}
 	log.Info("supportbot started", "version", version, "platforms", e.cfg.platformNames(),
 		"http", e.cfg.HTTP, "topics", len(k.Topics))
@@ -191,14 +226,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	g, gctx := errgroup.WithContext(pctx)
 	for i, p := range platforms {
 		g.Go(func() error { return p.supervise(gctx, adapters[i], log) })
-	}
-	// The HTTP endpoint outlives the platforms, so /metrics and /healthz answer
-	// while replies drain; it stops after the store is flushed.
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHTTP()
-	httpDone := make(chan error, 1) // the server's one result
-	if srv != nil {
-		go func() { httpDone <- srv.serve(httpCtx) }()
 	}
 
 	var runErr error
@@ -247,7 +274,7 @@ func (p *platform) supervise(ctx context.Context, a adapter, log *slog.Logger) e
 	for {
 		if a == nil {
 			var err error
-			a, err = p.connect(ctx)
+			a, err = p.dial(ctx)
 			if err != nil {
 				a = nil
 				if ctx.Err() != nil {

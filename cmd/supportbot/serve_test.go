@@ -607,3 +607,147 @@ func TestServeTelegramWebhook(t *testing.T) {
 		t.Error("the log contains the webhook secret")
 	}
 }
+
+// hangingAPI accepts connections and never answers, like an API behind a
+// broken proxy.
+func hangingAPI(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never read, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestServeHealthWhileConnecting: against an API that accepts connections and
+// never answers, `supportbot health` succeeds from the start (before, /healthz
+// was served only once every platform had connected: 61 s for Telegram, 19 s
+// for Discord, against Docker's 5 s), /readyz says the platform is connecting,
+// and a stop while connecting ends run at once.
+func TestServeHealthWhileConnecting(t *testing.T) {
+	for _, tc := range []struct{ name, tokenVar, urlVar, path string }{
+		{"telegram", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", ""},
+		{"discord", "DISCORD_BOT_TOKEN", "DISCORD_API_URL", "/api/v10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			env := map[string]string{
+				tc.tokenVar: secretToken, tc.urlVar: hangingAPI(t) + tc.path,
+				"SUPPORTBOT_DB": filepath.Join(t.TempDir(), "stats.db"), "SUPPORTBOT_HTTP": addr,
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			log := &syncBuffer{}
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
+			}()
+			health := func() error {
+				return run(context.Background(), []string{"supportbot", "health"}, getenvFrom(map[string]string{"SUPPORTBOT_HTTP": addr}),
+					strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+			}
+			waitFor(t, "supportbot health to succeed", func() bool { return health() == nil })
+			resp, err := http.Get("http://" + addr + "/readyz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := new(bytes.Buffer)
+			body.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body.String(), tc.name+": connecting") {
+				t.Errorf("/readyz while connecting: %d %q, want 503 with %q", resp.StatusCode, body, tc.name+": connecting")
+			}
+			if strings.Contains(log.String(), "supportbot started") {
+				t.Fatal("started against an API that never answers")
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run stopped while connecting: %v, want nil", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not return within 10s of the stop while connecting")
+			}
+		})
+	}
+}
+
+// TestServeWithUnusableDatabase: `supportbot run` with a database it cannot
+// open (here a directory at the path; a full disk, a read-only directory or a
+// damaged file are the same to it) starts and answers, /readyz and the log
+// say so, and the counts are written once the path is usable.
+func TestServeWithUnusableDatabase(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	db := filepath.Join(t.TempDir(), "stats.db")
+	if err := os.Mkdir(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL, "SUPPORTBOT_DB": db, "SUPPORTBOT_HTTP": addr}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
+	}()
+	user := telegramtest.User(7046329118)
+	tg.SendText(telegramtest.Private(user), user, "what is group therapy?")
+	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer wcancel()
+	if _, err := tg.Next(wctx, user.ID); err != nil {
+		t.Fatalf("no answer with an unusable database: %v\nlog:\n%s", err, log.String())
+	}
+	readyz := func() (int, string) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b := new(bytes.Buffer)
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "stats: ") || !strings.Contains(body, "directory") {
+		t.Errorf("/readyz with the database unusable: %d %q, want 503 and a stats line saying why", code, body)
+	}
+	if !strings.Contains(log.String(), "stats database unusable") {
+		t.Errorf("the log does not say the database is unusable:\n%s", log.String())
+	}
+	if err := os.Remove(db); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "/readyz to report the stats store writable", func() bool {
+		_, body := readyz()
+		return strings.Contains(body, "stats: ok")
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if got := messagesInDB(t, db); got != 1 {
+		t.Errorf("the stats database counts %d messages, want 1", got)
+	}
+}
