@@ -95,6 +95,10 @@ type Adapter struct {
 	base     context.Context // Run's context without its cancellation
 	inflight int
 	drained  chan struct{} // closed when inflight drops to zero, if someone waits
+
+	// Warnings that a burst of traffic repeats (429s, failing calls): one
+	// line per interval each, with a count.
+	rateLimited, callFailed *summary
 }
 
 // New checks cfg, prepares the Discord session and verifies the token (GET
@@ -157,6 +161,8 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.LogLevel = discordgo.LogWarning
 	a.session = s
+	a.rateLimited = newSummary(a.log, slog.LevelWarn, "rate limited, retrying")
+	a.callFailed = newSummary(a.log, slog.LevelWarn, "discord api call failed")
 
 	me, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
@@ -175,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	})
 	s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { a.log.Info("gateway session resumed") })
 	s.AddHandler(func(_ *discordgo.Session, rl *discordgo.RateLimit) {
-		a.log.Warn("rate limited, retrying", "retry_after_ms", rl.RetryAfter.Milliseconds())
+		a.rateLimited.add("retry_after_ms", rl.RetryAfter.Milliseconds())
 	})
 	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		if ic.Interaction != nil {
@@ -220,6 +226,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	a.connected.Store(false)
 	a.waitIdle()
+	a.rateLimited.flush()
+	a.callFailed.flush()
 	return nil
 }
 
@@ -338,7 +346,7 @@ func (a *Adapter) waitIdle() {
 // apiFailed logs a failed platform call without text, ids or tokens and counts
 // it in the stats.
 func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
-	a.log.Warn("discord api call failed", "call", what, "err", safeErr(err))
+	a.callFailed.add("call", what, "err", safeErr(err))
 	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrPlatformAPI}
 	if rerr := a.rec.Record(ctx, ev); rerr != nil {
 		a.log.Warn("record usage event", "err", rerr)
