@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -25,7 +26,10 @@ var errStopping = errors.New("stopping")
 const (
 	// maxStopWait is the longest retry wait still waited out while stopping;
 	// the shutdown gives replies in flight a few seconds.
-	maxStopWait   = time.Second
+	maxStopWait = time.Second
+	// stopGrace is how long a call in flight may go on once stopping starts:
+	// `supportbot run` gives replies 5 seconds to drain.
+	stopGrace     = 3 * time.Second
 	maxRetries    = 3                // after the first attempt, for 429, 5xx and timeouts
 	maxRetryAfter = 60 * time.Second // a longer retry_after is not waited for: the call fails
 	callTimeout   = 15 * time.Second // default for one attempt of one call (uploads included)
@@ -94,8 +98,17 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	for attempt := 0; ; attempt++ {
 		status = 0
 		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), a.cfg.CallTimeout)
+		// At shutdown, an attempt still running after stopGrace is cut off.
+		abandon := context.AfterFunc(a.abandon, cancel)
+		unhold := a.holdIfSlow(ctx)
 		err = fn(actx)
+		unhold()
+		abandon()
 		cancel()
+		if err != nil && a.abandon.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%w: %w", errStopping, err)
+			break
+		}
 		if a.cfg.OnAPICall != nil {
 			a.cfg.OnAPICall(method, err)
 		}
@@ -130,6 +143,41 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	return err
 }
 
+// slowCall is how long a call may take before its chat's updates stop holding
+// back the confirmation of everyone else's (see poll.go): replies take tens of
+// milliseconds, and one that hangs (up to CallTimeout, then its retries) must
+// not stop the others from being taken.
+const slowCall = time.Second
+
+// holdIfSlow holds the chat of the update being handled (if any) once the
+// call starting now has taken slowCall; the returned func, called when the
+// call returns, undoes it.
+func (a *Adapter) holdIfSlow(ctx context.Context) (unhold func()) {
+	s, _ := ctx.Value(slotKey{}).(*slot)
+	if s == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	held, over := false, false
+	t := time.AfterFunc(slowCall, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !over {
+			held = true
+			a.acks.hold(s.chat, true)
+		}
+	})
+	return func() {
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		over = true
+		if held {
+			a.acks.hold(s.chat, false)
+		}
+	}
+}
+
 // waitRetry waits d before a retry. The update's slot is given back for the
 // wait, so a throttled chat holds no place that another chat could use; it is
 // taken again after. While the adapter stops, a wait longer than maxStopWait
@@ -147,6 +195,12 @@ func (a *Adapter) waitRetry(ctx context.Context, d time.Duration) error {
 	s, _ := ctx.Value(slotKey{}).(*slot)
 	s.release()
 	defer s.acquire()
+	if s != nil && d > maxStopWait {
+		// A long wait: the chat's updates must not hold back the
+		// confirmation of everyone else's (see poll.go).
+		a.acks.hold(s.chat, true)
+		defer a.acks.hold(s.chat, false)
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

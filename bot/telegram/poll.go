@@ -33,42 +33,51 @@ import (
 //     once), with the offset just past the oldest update still being handled.
 //
 // What remains: a crash between a reply and the next poll (one round trip to
-// the Bot API) delivers that update again, and an update still being handled
-// after stragglerAfter (a chat waiting out a 429) is confirmed before its
-// reply, so that polling goes on for everyone else; a crash then loses it.
+// the Bot API) delivers that update again; and the updates of a chat whose
+// reply waits out a 429 do not hold the offset back (or nothing after them
+// could be confirmed for as long as Telegram says), so a crash then loses
+// them.
 
 // Poll bounds.
 const (
 	pollLimit      = 100             // updates per getUpdates, the Bot API's maximum
 	maxPollBackoff = 5 * time.Second // between failed polls, doubling from 100ms
+	// confirmWindow bounds the updates in hand from the oldest unanswered one
+	// on (those of chats waiting out a 429 aside): replies finish out of
+	// order, and the ones past the oldest unanswered cannot be confirmed yet,
+	// so a crash delivers them again. Telegram sends at most 30 messages a
+	// second per bot: this many side by side keep up with it.
+	confirmWindow = 16
 )
 
-// stragglerAfter is how long the oldest update in hand may hold the offset
-// back. Replies take tens of milliseconds; past this, the update is waiting (a
-// 429's retry_after), and the poll moves past it so that other people's
-// messages are fetched without delay. A variable for tests.
-var stragglerAfter = 250 * time.Millisecond
+// pollAgainAfter is how long the poller waits for a reply to be sent before it
+// polls anyway while updates are being handled: a poll then cannot wait at the
+// server (it would return the updates in hand at once), so this is how late a
+// new message may be fetched while a reply is slow.
+const pollAgainAfter = 100 * time.Millisecond
 
 // acks tracks the updates taken from getUpdates until they are handled, to
 // know the offset that confirms exactly the handled ones.
 type acks struct {
 	mu       sync.Mutex
-	ids      []int64     // taken and not yet all handled, in increasing order
-	since    []time.Time // when each of ids was taken
+	ids      []int64 // taken and not yet all handled, in increasing order
+	chats    []int64 // the chat of each of ids
 	done     map[int64]bool
+	held     map[int64]int // chat → replies of it waiting out a 429 now
 	maxTaken int64
-	// progress wakes the poller when an update is handled: capacity 1, so
-	// any number of completions between two polls is one wake-up.
+	// progress wakes the poller when an update is handled or a chat starts
+	// waiting: capacity 1, so any number of them between two polls is one
+	// wake-up.
 	progress chan struct{}
 }
 
 func newAcks() *acks {
-	return &acks{done: map[int64]bool{}, progress: make(chan struct{}, 1)}
+	return &acks{done: map[int64]bool{}, held: map[int64]int{}, progress: make(chan struct{}, 1)}
 }
 
-// take records that update id was taken; false if it was taken before (a poll
-// returns the updates still being handled again).
-func (k *acks) take(id int64, now time.Time) bool {
+// take records that update id of chat was taken; false if it was taken before
+// (a poll returns the updates still being handled again).
+func (k *acks) take(id, chat int64) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if id <= k.maxTaken {
@@ -76,7 +85,7 @@ func (k *acks) take(id int64, now time.Time) bool {
 	}
 	k.maxTaken = id
 	k.ids = append(k.ids, id)
-	k.since = append(k.since, now)
+	k.chats = append(k.chats, chat)
 	return true
 }
 
@@ -86,45 +95,76 @@ func (k *acks) finish(id int64) {
 	k.done[id] = true
 	for len(k.ids) > 0 && k.done[k.ids[0]] {
 		delete(k.done, k.ids[0])
-		k.ids, k.since = k.ids[1:], k.since[1:]
+		k.ids, k.chats = k.ids[1:], k.chats[1:]
 	}
 	k.mu.Unlock()
+	k.wake()
+}
+
+// hold marks chat as waiting out a 429 (on) or no longer (off).
+func (k *acks) hold(chat int64, on bool) {
+	k.mu.Lock()
+	if on {
+		k.held[chat]++
+	} else if k.held[chat]--; k.held[chat] <= 0 {
+		delete(k.held, chat)
+	}
+	k.mu.Unlock()
+	k.wake()
+}
+
+func (k *acks) wake() {
 	select {
 	case k.progress <- struct{}{}:
 	default: // a wake-up is already pending
 	}
 }
 
-// state returns the highest id below which every taken update is handled, the
-// highest id taken, and when the oldest update still in hand was taken (zero
-// if none is).
-func (k *acks) state() (handled, maxTaken int64, oldest time.Time) {
+// state returns the offset that confirms the handled updates and no other
+// (but those of held chats), whether updates not held are being handled, and
+// how many updates from offset on are taken and not held: the ones a crash
+// now could deliver again.
+func (k *acks) state() (offset int64, busy bool, ahead int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if len(k.ids) == 0 {
-		return k.maxTaken, k.maxTaken, time.Time{}
+	offset = k.maxTaken + 1
+	for i, id := range k.ids {
+		if k.held[k.chats[i]] > 0 {
+			continue
+		}
+		if !busy && !k.done[id] {
+			offset, busy = id, true
+		}
+		if busy {
+			ahead++
+		}
 	}
-	return k.ids[0] - 1, k.maxTaken, k.since[0]
+	return offset, busy, ahead
 }
 
 // poll serves updates by long polling until ctx is done.
 func (a *Adapter) poll(ctx context.Context) {
 	var backoff time.Duration
 	for ctx.Err() == nil {
-		handled, maxTaken, oldest := a.acks.state()
-		offset, timeout := handled+1, a.cfg.PollTimeout
-		var settle time.Duration
-		if !oldest.IsZero() {
-			if age := time.Since(oldest); age < a.straggle && maxTaken-handled < pollLimit/2 {
-				// Replies are being sent: confirm those done, take what is
-				// new, and do not wait at the server (the updates in hand
-				// would be answered at once anyway).
-				timeout, settle = 0, a.straggle-age
-			} else {
-				offset = maxTaken + 1
+		offset, busy, ahead := a.acks.state()
+		room := confirmWindow - ahead
+		if room <= 0 {
+			// As many updates in hand past the oldest unanswered one as a
+			// crash may deliver twice: take more once a reply is sent.
+			select {
+			case <-a.acks.progress:
+			case <-ctx.Done():
 			}
+			continue
 		}
-		raws, err := a.getUpdates(ctx, offset, timeout)
+		timeout := a.cfg.PollTimeout
+		if busy {
+			// Replies are being sent: confirm those done and take what is
+			// new, without waiting at the server (it would answer at once
+			// with the updates in hand anyway).
+			timeout = 0
+		}
+		raws, err := a.getUpdates(ctx, offset, room+ahead, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -148,7 +188,7 @@ func (a *Adapter) poll(ctx context.Context) {
 				a.skipUpdate(err)
 				continue
 			}
-			if !a.acks.take(id, time.Now()) {
+			if !a.acks.take(id, chatOf(u)) {
 				continue
 			}
 			fresh++
@@ -161,10 +201,11 @@ func (a *Adapter) poll(ctx context.Context) {
 				return
 			}
 		}
-		if timeout == 0 && fresh == 0 {
-			// Nothing new: poll again when a reply is sent (to confirm it),
-			// or when the oldest update in hand becomes a straggler.
-			t := time.NewTimer(settle)
+		if busy && fresh == 0 {
+			// Nothing new: poll again when a reply is sent (to confirm it)
+			// or a chat starts waiting out a 429, or after a while (to fetch
+			// new messages while a reply is slow).
+			t := time.NewTimer(pollAgainAfter)
 			select {
 			case <-a.acks.progress:
 			case <-t.C:
@@ -216,10 +257,10 @@ var ErrUndecodable = errors.New("undecodable update")
 
 // getUpdates asks for the updates from offset on, waiting up to timeout for
 // one to arrive, and returns them undecoded.
-func (a *Adapter) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]json.RawMessage, error) {
+func (a *Adapter) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]json.RawMessage, error) {
 	form := url.Values{
 		"offset":          {strconv.FormatInt(offset, 10)},
-		"limit":           {strconv.Itoa(pollLimit)},
+		"limit":           {strconv.Itoa(min(max(limit, 1), pollLimit))},
 		"timeout":         {strconv.Itoa(int(timeout.Seconds()))},
 		"allowed_updates": {`["message","callback_query"]`},
 	}
@@ -270,13 +311,13 @@ func (a *Adapter) apiURL() string {
 // next process does not receive them again; the ones not handled (a reply
 // abandoned at shutdown) stay unconfirmed and come back.
 func (a *Adapter) confirm(ctx context.Context) {
-	handled, _, _ := a.acks.state()
-	if handled == 0 {
+	offset, _, _ := a.acks.state()
+	if offset <= 1 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := a.getUpdates(ctx, handled+1, 0); err != nil {
+	if _, err := a.getUpdates(ctx, offset, 1, 0); err != nil {
 		a.log.Warn("confirm updates", "err", a.redact(err))
 	}
 }

@@ -19,9 +19,12 @@ const (
 	// chat is flooding (a person cannot read faster): its updates are dropped
 	// and counted, never queued without end.
 	maxChatQueue = 16
-	// maxQueued bounds the updates waiting in all chats together; the poller
-	// (or the webhook, answering 503) waits for room beyond it.
-	maxQueued = 4096
+	// queuedPerSlot bounds the updates waiting in all chats together, per
+	// slot: beyond it the poller (or the webhook, answering 503) waits for
+	// room, and the updates wait at Telegram, unconfirmed, rather than here
+	// (where, waiting longer than stragglerAfter, they would be confirmed
+	// before their reply).
+	queuedPerSlot = 2
 )
 
 // chatQueue is the work of one chat: updates waiting, and whether one is being
@@ -78,7 +81,7 @@ func (a *Adapter) enqueue(ctx context.Context, u *models.Update, done func()) bo
 	id := chatOf(u)
 	for {
 		q.mu.Lock()
-		if q.queued < maxQueued {
+		if q.queued < queuedPerSlot*cap(a.sem) {
 			break
 		}
 		q.mu.Unlock()
@@ -150,7 +153,7 @@ func (a *Adapter) pump() {
 // and puts the chat at the end of the turn if it has more.
 func (a *Adapter) work(c *chatQueue, item queued) {
 	defer a.inflight.Done()
-	s := &slot{a: a, held: true}
+	s := &slot{a: a, held: true, chat: c.id}
 	finished := a.process(context.WithValue(a.workCtx, slotKey{}, s), item.u)
 	if item.done != nil && finished {
 		item.done()
@@ -177,6 +180,7 @@ type slotKey struct{}
 type slot struct {
 	a    *Adapter
 	held bool
+	chat int64 // the chat of the update being handled
 }
 
 // release gives the slot back and starts waiting work.

@@ -203,7 +203,6 @@ func TestRepeatedWarningsSummarised(t *testing.T) {
 // it) and never much later (a crash would answer it twice): before, a whole
 // batch was confirmed at once, when the last of it had been handed over.
 func TestUpdateConfirmedOnlyOnceAnswered(t *testing.T) {
-	telegram.SetStragglerAfter(t, time.Hour) // no update becomes a straggler here
 	var mu sync.Mutex
 	release := map[string]chan struct{}{"one": make(chan struct{}), "two": make(chan struct{}), "three": make(chan struct{})}
 	entered := make(chan string, len(release)) // each handler says once that it runs
@@ -267,5 +266,26 @@ func TestRequestBodiesHaveALength(t *testing.T) {
 	e.ask(dm, person, question)
 	if n := e.srv.Streamed(); n != 0 {
 		t.Errorf("%d requests streamed without a length, want 0", n)
+	}
+}
+
+// TestHangingReplyDoesNotHoldOthers: a reply whose request hangs does not keep
+// the next people's messages from being taken (updates are taken at most a
+// few past the oldest unanswered one, so that a crash answers few twice; a
+// reply that hangs stops counting as unanswered after a second).
+func TestHangingReplyDoesNotHoldOthers(t *testing.T) {
+	e := newEnv(t, func(c *telegram.Config) { c.CallTimeout = time.Minute })
+	e.api.wait(t, "setMyCommands ok")
+	e.srv.FailNext("sendMessage", telegramtest.Failure{Delay: time.Minute})
+	first := telegramtest.User(700800000)
+	e.srv.SendText(telegramtest.Private(first), first, question)
+	waitUntil(t, "the first reply to hang", func() bool { return e.srv.Count("getUpdates") > 0 && len(e.srv.Unconfirmed()) == 1 })
+	const n = 40 // more than the window of updates in hand
+	for i := range n {
+		u := telegramtest.User(int64(700800001 + i))
+		e.srv.SendText(telegramtest.Private(u), u, question)
+	}
+	for i := range n {
+		e.next(telegramtest.Private(telegramtest.User(int64(700800001 + i))))
 	}
 }

@@ -130,8 +130,11 @@ type Adapter struct {
 	// stopping is closed when Run's context ends: a reply waiting to retry
 	// gives up rather than hold the shutdown.
 	stopping chan struct{}
+	// abandon is cancelled stopGrace after stopping: calls still in flight
+	// are cut off.
+	abandon    context.Context
+	abandonNow context.CancelFunc
 
-	straggle    time.Duration // stragglerAfter when the adapter was made
 	undecodable atomic.Uint64 // updates skipped because they could not be decoded
 	// Warnings an outsider can repeat at will, one line per interval each.
 	retryWarn, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary
@@ -198,8 +201,8 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	a.webhookBad = newSummary(a.log, slog.LevelWarn, "webhook update undecodable")
 	a.queues = newQueues()
 	a.acks = newAcks()
-	a.straggle = stragglerAfter
 	a.stopping = make(chan struct{})
+	a.abandon, a.abandonNow = context.WithCancel(context.Background())
 	if a.cfg.StatsSince <= 0 {
 		a.cfg.StatsSince = 30 * 24 * time.Hour
 	}
@@ -281,12 +284,29 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return errors.New("telegram: Run called twice")
 	}
-	// Replies in flight finish on a context that outlives ctx (bounded by the
-	// call timeouts and retry limits), so a shutdown does not cut a reply in half.
+	// Replies in flight finish on a context that outlives ctx, so a shutdown
+	// does not cut a reply in half; but a retry wait is not waited out, and a
+	// call still running stopGrace after ctx ends is cut off (its update is
+	// left unconfirmed, for the next process).
 	work := context.WithoutCancel(ctx)
 	a.workCtx = work
-	stopWatch := context.AfterFunc(ctx, func() { close(a.stopping) })
-	defer stopWatch()
+	var graceMu sync.Mutex
+	var grace *time.Timer
+	stopWatch := context.AfterFunc(ctx, func() {
+		close(a.stopping)
+		graceMu.Lock()
+		grace = time.AfterFunc(stopGrace, a.abandonNow)
+		graceMu.Unlock()
+	})
+	defer func() {
+		stopWatch()
+		graceMu.Lock()
+		if grace != nil {
+			grace.Stop()
+		}
+		graceMu.Unlock()
+		a.abandonNow()
+	}()
 	_ = a.call(ctx, "setMyCommands", "", func(ctx context.Context) error {
 		_, err := a.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: Commands})
 		return err

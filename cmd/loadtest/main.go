@@ -81,6 +81,10 @@ type options struct {
 	keepLogs  bool
 	inProcess bool
 	metrics   bool
+	// scenario runs one of issue 13's scenarios (scenarios.go) instead of the
+	// load test; retryAfter is its 429's retry_after.
+	scenario   string
+	retryAfter int
 }
 
 func run() error {
@@ -93,6 +97,8 @@ func run() error {
 	flag.BoolVar(&o.keepLogs, "v", false, "print the bot's log")
 	flag.BoolVar(&o.metrics, "metrics", false, "print the supportbot_ series of the bot's /metrics at the end")
 	flag.BoolVar(&o.inProcess, "inprocess", false, "run the bot in this process and time replies inside it (RSS is then the whole process's)")
+	flag.StringVar(&o.scenario, "scenario", "", "run a scenario of issue 13 instead: health, throttle, webhook or crash")
+	flag.IntVar(&o.retryAfter, "retry-after", 20, "the throttle scenario's retry_after, in seconds")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -115,6 +121,9 @@ func run() error {
 		}
 	}
 
+	if o.scenario != "" {
+		return runScenario(ctx, o, dir)
+	}
 	fake := telegramtest.NewServer(nil)
 	defer fake.Close()
 	if o.inProcess {
