@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot/crisis"
+	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // The crisis check runs on every typed message before anything else, in every
@@ -76,4 +77,41 @@ func (b *Bot) remindAfterCrisis(r Reply, session uint64) Reply {
 		r.Text += "\n\n" + c.Reminder
 	}
 	return r
+}
+
+// ownAnswer reports whether normalised text is one of the bot's own triage
+// answers, typed ("online would be easier" from the button "Time or distance:
+// online would be easier"). The learned layer alone does not overrule the bot's
+// own words: a person answering its question with them is answering it. The
+// lexicon rules still apply to them, and the safety question's "yes" leads to
+// the crisis resources by itself.
+func (b *Bot) ownAnswer(norm string) bool {
+	if len(norm) < 3 {
+		return false
+	}
+	for _, a := range b.ownAnswers {
+		if a == norm || strings.Contains(a, norm) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownAnswers lists a flow's answers, normalised, but those that lead to urgent
+// help.
+func ownAnswers(f Flow) []string {
+	var out []string
+	for _, q := range f.Questions {
+		for _, o := range q.Options {
+			if o.Outcome == OutcomeUrgentHelp {
+				continue
+			}
+			for _, t := range append([]string{o.Label}, o.Typed...) {
+				if n := textnorm.Normalize(textnorm.Sanitize(t)); n != "" {
+					out = append(out, n)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -23,9 +23,12 @@ type Bot struct {
 	// afterCrisis remembers, by session hash, the conversations that had a
 	// crisis reply lately (and its language), for the reminder line.
 	afterCrisis *triageMemory
-	rec         Recorder
-	log         *slog.Logger
-	now         func() time.Time
+	// ownAnswers are the triage's answers as the bot offers them (labels and
+	// typed forms, normalised), but the one that leads to urgent help.
+	ownAnswers []string
+	rec        Recorder
+	log        *slog.Logger
+	now        func() time.Time
 	// seed keys the session hash. maphash seeds are random per process and cannot
 	// be read back, which is exactly the property the anonymity promise needs.
 	seed maphash.Seed
@@ -71,12 +74,19 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 		}
 		b.topics[t.ID] = t
 	}
-	det, err := crisis.New(k.CrisisLexicons, k.CrisisModel)
-	if err != nil {
-		return nil, fmt.Errorf("knowledge base: %w", err)
+	b.crisis = k.CrisisDetector
+	if b.crisis == nil {
+		if len(k.CrisisLexicons) == 0 {
+			return nil, fmt.Errorf("knowledge base: no crisis lexicon: the bot does not start without its crisis check")
+		}
+		det, err := crisis.New(k.CrisisLexicons, k.CrisisModel)
+		if err != nil {
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+		b.crisis = det
 	}
-	b.crisis = det
 	b.afterCrisis = newTriageMemory(triageMemorySize, crisisReminderTTL)
+	b.ownAnswers = ownAnswers(k.Triage)
 	b.matcher = newMatcher(k.Topics, k.Synonyms)
 	tr, err := newTriage(k.Triage, b)
 	if err != nil {
@@ -167,7 +177,7 @@ func (b *Bot) expired() Reply {
 func (b *Bot) handleText(m Message, ev *Event) Reply {
 	text := textnorm.Sanitize(m.Text)
 	norm := textnorm.Normalize(text)
-	if f := b.crisis.CheckNormalized(text, norm); f.Crisis {
+	if f := b.crisis.CheckNormalized(text, norm); f.Crisis && !(f.Rule == "model" && b.ownAnswer(norm)) {
 		b.afterCrisis.put(ev.Session, f.Lang, b.now())
 		return b.crisisReply(f)
 	}

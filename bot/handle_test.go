@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/bot"
@@ -280,5 +281,75 @@ func BenchmarkMatch(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		bt.MatchTopic(benchQuestions[i%len(benchQuestions)])
+	}
+}
+
+// TestCrisisReplyVariants: the reply is in the person's language where the
+// knowledge base has it, worded for a helper when someone else is at risk,
+// and always lists a way to reach help anywhere.
+func TestCrisisReplyVariants(t *testing.T) {
+	b := newBot(t)
+	k, _ := knowledge.Load(knowledge.Embedded())
+	tests := []struct {
+		text string
+		want string // a line the reply must hold
+	}{
+		{"ya no quiero vivir", bot.Plain(k.Crisis.Translations["es"].Intro)[:40]},
+		{"je veux mourir", bot.Plain(k.Crisis.Translations["fr"].Intro)[:40]},
+		{"ich will nicht mehr leben", bot.Plain(k.Crisis.Translations["de"].Intro)[:40]},
+		{"quero morrer", bot.Plain(k.Crisis.Translations["pt"].Intro)[:40]},
+		{"voglio morire", bot.Plain(k.Crisis.Translations["it"].Intro)[:40]},
+		{"ik wil dood", bot.Plain(k.Crisis.Intro)[:40]}, // no Dutch translation: English
+		{"my friend told me she wants to kill herself", bot.Plain(k.Crisis.OtherIntro)[:40]},
+		{"i want to kill myself", bot.Plain(k.Crisis.Intro)[:40]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r := b.Handle(context.Background(), msg(tc.text))
+			if r.Kind != bot.KindCrisis {
+				t.Fatalf("kind %s, want crisis", r.Kind)
+			}
+			text := bot.Plain(r.Text)
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("reply lacks %q:\n%s", tc.want, text)
+			}
+			if !strings.Contains(text, "findahelpline.com") {
+				t.Errorf("reply lacks findahelpline.com:\n%s", text)
+			}
+		})
+	}
+}
+
+// TestCrisisReminder: after a crisis reply, the conversation's later replies
+// keep one line with the resources, for a while, and only that conversation's.
+func TestCrisisReminder(t *testing.T) {
+	now := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+	b := newBot(t, bot.WithClock(func() time.Time { return now }))
+	k, _ := knowledge.Load(knowledge.Embedded())
+	reminder := bot.Plain(k.Crisis.Reminder)
+	ask := func(conv, text string) bot.Reply {
+		m := msg(text)
+		m.Conversation = conv
+		return b.Handle(context.Background(), m)
+	}
+	if r := ask("a", "who runs a support group?"); strings.Contains(bot.Plain(r.Text), reminder) {
+		t.Fatal("a reminder before any crisis")
+	}
+	if r := ask("a", "i don't want to be alive anymore"); r.Kind != bot.KindCrisis {
+		t.Fatalf("kind %s, want crisis", r.Kind)
+	}
+	r := ask("a", "who runs a support group?")
+	if r.Kind != bot.KindAnswer || !strings.HasSuffix(bot.Plain(r.Text), reminder) {
+		t.Errorf("after a crisis reply, an answer should end with the reminder:\n%s", bot.Plain(r.Text))
+	}
+	if r := b.Handle(context.Background(), bot.Message{Platform: "test", Community: bot.CommunityDM, Conversation: "a", Data: bot.DataTopics}); !strings.Contains(bot.Plain(r.Text), reminder) {
+		t.Errorf("a pressed button's reply should keep the reminder too:\n%s", bot.Plain(r.Text))
+	}
+	if r := ask("b", "who runs a support group?"); strings.Contains(bot.Plain(r.Text), reminder) {
+		t.Error("another conversation got the reminder")
+	}
+	now = now.Add(31 * time.Minute)
+	if r := ask("a", "who runs a support group?"); strings.Contains(bot.Plain(r.Text), reminder) {
+		t.Error("the reminder outlived its half hour")
 	}
 }

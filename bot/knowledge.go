@@ -61,6 +61,9 @@ type Knowledge struct {
 	// opinion trained on the crisis corpus (nil: the lexicons alone).
 	CrisisLexicons []crisis.Lexicon
 	CrisisModel    *crisis.Model
+	// CrisisDetector is the check built from them, when the loader built it
+	// already (nil: [New] builds it).
+	CrisisDetector *crisis.Detector
 }
 
 // MessageKeys lists the keys [Knowledge.Messages] must define.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supportbot/supportbot/bot/crisis"
 )
 
 // testFlow is a small flow built by hand, for tests that must not depend on the
@@ -57,6 +59,9 @@ func testKnowledge() Knowledge {
 		Messages: msgs,
 		Crisis:   Crisis{Intro: "Crisis intro.", Resources: []Resource{{Name: "Emergency", Contact: "112"}}},
 		Triage:   testFlow(),
+		// A small lexicon: these tests are about the triage, and the bot does
+		// not start without a crisis check.
+		CrisisLexicons: []crisis.Lexicon{{Lang: "en", Signals: map[string][]string{"suicide": {"kill ~1 myself", "want|wanna ~2 die"}}}},
 	}
 }
 

@@ -118,7 +118,7 @@ type lexicon struct {
 // lexicon naming anything else has a typo a curator must hear about.
 var (
 	signalConstructs = []string{"suicide", "self-harm", "overdose", "abuse"}
-	conceptNames     = []string{"mention", "exposure", "self", "selfharm", "desire", "death", "live", "means", "place", "now", "ingest", "amount", "prep", "farewell", "risk", "household", "violence", "threat", "control", "other", "other-person", "negation", "past", "asking", "professional"}
+	conceptNames     = []string{"mention", "exposure", "self", "selfharm", "desire", "death", "live", "means", "place", "now", "ingest", "amount", "prep", "farewell", "risk", "household", "violence", "threat", "control", "other", "other-person", "negation", "past", "asking", "professional", "quantity", "toxic"}
 )
 
 // lexicons reads every crisis/lexicon/*.yaml.
@@ -160,10 +160,21 @@ func (l *loader) lexicons(fsys fs.FS) []crisis.Lexicon {
 		}
 		out = append(out, crisis.Lexicon{Lang: raw.Language, Signals: raw.Signals, Concepts: concepts, Benign: raw.Benign, Spellings: raw.Spellings})
 	}
-	if _, err := crisis.New(out, nil); err != nil {
-		l.add(LexiconDir, 0, "%v", err)
-	}
 	return out
+}
+
+// detector builds the crisis check once, here, so a knowledge base that loads
+// starts a bot, and the bot does not build it again.
+func (l *loader) detector(lex []crisis.Lexicon, m *crisis.Model) *crisis.Detector {
+	if len(lex) == 0 {
+		return nil
+	}
+	d, err := crisis.New(lex, m)
+	if err != nil {
+		l.add(LexiconDir, 0, "%v", err)
+		return nil
+	}
+	return d
 }
 
 // crisisModel reads the learned layer. A knowledge base without one runs on
@@ -190,7 +201,7 @@ func (l *loader) crisisModel(fsys fs.FS, lex []crisis.Lexicon) *crisis.Model {
 // order, so a model can say which inputs made it.
 func TrainingInputs(fsys fs.FS) (string, error) {
 	h := sha256.New()
-	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile} {
+	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile, TriageFile} {
 		names, err := fs.Glob(fsys, pattern)
 		if err != nil {
 			return "", err

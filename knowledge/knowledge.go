@@ -75,6 +75,16 @@ func Load(fsys fs.FS) (bot.Knowledge, error) {
 // and line; none means it is ready to use.
 func Check(fsys fs.FS) Problems {
 	_, ps := load(fsys)
+	// The training files are not needed to run, but a curator extending them
+	// hears of a problem here rather than when the models are next trained.
+	_, tps := LoadTraining(fsys)
+	ps = append(ps, tps...)
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
+		return ps[i].Line < ps[j].Line
+	})
 	return ps
 }
 
@@ -86,6 +96,7 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Crisis = l.crisis(fsys)
 	k.CrisisLexicons = l.lexicons(fsys)
 	k.CrisisModel = l.crisisModel(fsys, k.CrisisLexicons)
+	k.CrisisDetector = l.detector(k.CrisisLexicons, k.CrisisModel)
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)

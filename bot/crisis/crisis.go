@@ -24,9 +24,11 @@ package crisis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/bot/phrase"
 	"github.com/supportbot/supportbot/bot/textclass"
@@ -85,11 +87,16 @@ type Detector struct {
 	self    map[string]bool   // first-person words
 	others  map[string]bool   // words naming another person
 	known   map[string]bool   // real words that must not be "corrected"
-
-	model     *textclass.Model
-	threshold float64
-	feat      textclass.Featurizer
-	pool      sync.Pool
+	english map[string]bool   // the English lexicons' words
+	// benignWord are the benign patterns' words: never repaired, so idioms
+	// still match as written.
+	benignWord map[string]bool
+	cjkBenign  []string        // benign substrings of scripts without spaces
+	emoji      map[rune]string // emoji read as words
+	model      *textclass.Model
+	threshold  float64
+	feat       textclass.Featurizer
+	pool       sync.Pool
 }
 
 type kind uint8
@@ -115,7 +122,8 @@ type cjkEntry struct {
 }
 
 // Model is the learned layer as the knowledge base ships it: the trained
-// classifier, the threshold chosen for it, and the real words the corpus holds.
+// classifier, the threshold chosen for it, and the real English words the
+// corpus holds.
 type Model struct {
 	Classifier *textclass.Model
 	Threshold  float64
@@ -126,15 +134,17 @@ type Model struct {
 // the lexicon layers alone, as when training one).
 func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	d := &Detector{
-		spell1: map[string]string{},
-		spell2: map[string]string{},
-		vocab:  map[string]bool{},
-		fuzzy:  map[byte][]string{},
-		skel:   map[string]string{},
-		neg:    map[string]bool{},
-		self:   map[string]bool{},
-		others: map[string]bool{},
-		known:  map[string]bool{},
+		spell1:     map[string]string{},
+		emoji:      map[rune]string{},
+		spell2:     map[string]string{},
+		vocab:      map[string]bool{},
+		fuzzy:      map[byte][]string{},
+		skel:       map[string]string{},
+		neg:        map[string]bool{},
+		self:       map[string]bool{},
+		others:     map[string]bool{},
+		benignWord: map[string]bool{},
+		known:      map[string]bool{},
 	}
 	var srcs, benign []string
 	// English words in another language's signals (loan words, code-switching:
@@ -164,6 +174,20 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
+	d.english = english
+	// Negation words first, so a pattern that holds one (in any language:
+	// "nao quero mais viver") is known to negate on purpose.
+	for _, lx := range lexicons {
+		for _, p := range lx.Concepts["negation"] {
+			for _, w := range strings.Fields(normPattern(p)) {
+				for _, a := range strings.Split(w, "|") {
+					if !strings.HasPrefix(a, "~") && (lx.Lang == "en" || (len(a) > 2 && !english[a])) {
+						d.neg[a] = true
+					}
+				}
+			}
+		}
+	}
 	for _, lx := range lexicons {
 		lang := lx.Lang
 		for _, name := range sortedKeys(lx.Signals) {
@@ -180,22 +204,46 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 				if set := map[string]map[string]bool{"negation": d.neg, "self": d.self, "other": d.others}[name]; set != nil {
 					for _, w := range strings.Fields(p) {
 						for _, alt := range strings.Split(w, "|") {
-							if !strings.HasPrefix(alt, "~") {
-								set[normWord(alt)] = true
+							alt = normWord(alt)
+							// Another language's short function words ("a", "me",
+							// "no" in Spanish) must not change how English reads.
+							if strings.HasPrefix(alt, "~") || (lang != "en" && (len(alt) <= 2 || english[alt])) {
+								continue
 							}
+							set[alt] = true
 						}
 					}
 				}
 			}
 		}
 		for _, p := range lx.Benign {
+			if isCJK(p) {
+				if t := compactCJK(p); t != "" {
+					d.cjkBenign = append(d.cjkBenign, t)
+				}
+				continue
+			}
 			n := normPattern(p)
-			if n == "" || isCJK(p) {
+			if n == "" {
 				continue
 			}
 			benign = append(benign, n)
+			for _, f := range strings.Fields(n) {
+				for _, a := range strings.Split(f, "|") {
+					if !strings.HasPrefix(a, "~") {
+						d.benignWord[strings.TrimSuffix(a, "*")] = true
+					}
+				}
+			}
 		}
 		for _, k := range sortedKeys(lx.Spellings) {
+			if r, n := utf8.DecodeRuneInString(k); n == len(k) && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				// An emoji people use for a word ("🪢 tonight"): read as the word.
+				if to := normPattern(lx.Spellings[k]); to != "" {
+					d.emoji[r] = to
+				}
+				continue
+			}
 			from, to := normPattern(k), normPattern(lx.Spellings[k])
 			if from == "" || to == "" {
 				continue
@@ -214,9 +262,24 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	if d.benign, err = phrase.NewSet(benign...); err != nil {
 		return nil, fmt.Errorf("crisis lexicon (benign): %w", err)
 	}
-	for w := range d.vocab {
-		if len(w) >= 4 && isASCIIWord(w) {
-			d.fuzzy[w[0]] = append(d.fuzzy[w[0]], w)
+	// Typos are repaired towards the core English crisis words only: the
+	// signals' words and the concepts of wanting, dying, living, self-harm
+	// and means. Another language's words would "repair" ordinary English
+	// ("very" → "veny"), and the everyday words of other concepts would
+	// swallow real words ("treats" → "threats").
+	targets := map[string]bool{}
+	for i, src := range srcs {
+		e := d.entries[i]
+		if e.lang != "en" || (e.kind == kindConcept && !fuzzyConcepts[e.name]) {
+			continue
+		}
+		for _, f := range strings.Fields(src) {
+			for _, w := range strings.Split(f, "|") {
+				if len(w) >= 4 && isASCIIWord(w) && !targets[w] {
+					targets[w] = true
+					d.fuzzy[w[0]] = append(d.fuzzy[w[0]], w)
+				}
+			}
 		}
 	}
 	// A vowel-less word is read as the first pattern word with its consonants,
@@ -229,7 +292,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 			for _, f := range strings.Fields(src) {
 				for _, w := range strings.Split(f, "|") {
-					if s := skeleton(w); len(s) >= 2 && len(w) >= 3 && isASCIIWord(w) {
+					if s := skeleton(w); len(s) >= 2 && len(w) >= 3 && isASCIIWord(w) && english[w] {
 						if _, dup := d.skel[s]; !dup {
 							d.skel[s] = w
 						}
@@ -255,6 +318,9 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	d.pool.New = func() any { return new(scratch) }
 	return d, nil
 }
+
+// fuzzyConcepts are the concepts whose words a typo is repaired towards.
+var fuzzyConcepts = map[string]bool{"mention": true, "death": true, "desire": true, "live": true, "selfharm": true, "means": true, "self": true, "toxic": true}
 
 // skeletonFirst are the concepts whose words win a tie when a word without
 // vowels is read.
@@ -301,7 +367,7 @@ func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
 	}
 	for _, f := range strings.Fields(n) {
 		for _, w := range strings.Split(f, "|") {
-			if negationWords[w] {
+			if negationWords[w] || d.neg[w] {
 				e.negates = true
 			}
 		}
@@ -353,17 +419,23 @@ func normWord(w string) string {
 	if w == "[number]" {
 		return w
 	}
-	return textnorm.Normalize(w)
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return textnorm.Normalize(w)
+		}
+	}
+	return w // most pattern words are plain already
 }
 
 // scratch is the per-check working memory, pooled so a check allocates little.
 type scratch struct {
-	ws   []string
-	buf  []string
-	hits []hit
-	feat []uint32
-	prob [2]float64
-	sb   strings.Builder
+	ws    []string
+	buf   []string
+	hits  []hit
+	fired []string
+	feat  []uint32
+	prob  [2]float64
+	sb    strings.Builder
 }
 
 type hit struct {
@@ -391,11 +463,18 @@ func (d *Detector) CheckNormalized(raw, norm string) Finding {
 }
 
 func (d *Detector) check(sc *scratch, raw, norm string) Finding {
+	if len(d.emoji) > 0 && len(raw) != len(norm) {
+		// Only a message with something the normaliser dropped can hold one.
+		if r := d.readEmoji(raw); r != raw {
+			norm = normalizeText(r)
+		}
+	}
 	sc.ws = d.words(sc.ws[:0], &sc.buf, norm)
 	sc.hits = d.findHits(sc.hits[:0], sc.ws, raw)
-	f := d.rules(sc.ws, sc.hits)
-	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.hits)
-	if d.model != nil {
+	sc.fired = sc.fired[:0]
+	f := d.rules(sc.ws, sc.hits, &sc.fired)
+	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.fired)
+	if d.model != nil && d.enoughToJudge(sc.ws, sc.hits) {
 		d.model.Predict(sc.feat, sc.prob[:])
 		f.Score = sc.prob[1]
 		if !f.Crisis && f.Score >= d.threshold {
@@ -403,20 +482,84 @@ func (d *Detector) check(sc *scratch, raw, norm string) Finding {
 			f.Other = d.hasConcept(sc.hits, "other") && !d.anySelf(sc.ws)
 		}
 	}
-	if f.Crisis && f.Lang == "" {
+	if f.Crisis {
+		// The language of every word that gave a sign, not only of the rule
+		// that fired first: "ich will nicht mehr leben" is German although
+		// "will" is English too.
 		f.Lang = d.language(sc.hits)
 	}
 	return f
+}
+
+// maxModelText bounds the text the learned layer reads (bytes): the signs of
+// crisis in a pasted diary are found by the rules, which read all of it.
+const maxModelText = 2000
+
+// minModelWords is how many words a message needs before the learned layer
+// judges it without any crisis concept in it: on "no" or "a little" (a typed
+// triage answer) a model of text has nothing to go on but its prior.
+const minModelWords = 3
+
+// judgeConcepts are the concepts that make even a short message worth the
+// learned layer's judgement ("nothing left", "goodbye", "pills").
+var judgeConcepts = map[string]bool{"death": true, "live": true, "means": true, "place": true, "selfharm": true, "risk": true, "mention": true, "toxic": true, "violence": true, "threat": true, "control": true, "prep": true, "farewell": true}
+
+// enoughToJudge reports whether the learned layer may judge a message.
+func (d *Detector) enoughToJudge(ws []string, hits []hit) bool {
+	n, prev := 0, ""
+	for _, w := range ws {
+		if w != "" && w != prev {
+			n++
+			prev = w
+		}
+	}
+	if n >= minModelWords {
+		return true
+	}
+	for _, h := range hits {
+		if h.e.kind == kindSignal || judgeConcepts[h.e.name] {
+			return true
+		}
+	}
+	return false
+}
+
+// readEmoji writes the emoji the lexicons name as their words.
+func (d *Detector) readEmoji(raw string) string {
+	var b strings.Builder
+	changed := false
+	for _, r := range raw {
+		if w, ok := d.emoji[r]; ok {
+			b.WriteString(" " + w + " ")
+			changed = true
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if !changed {
+		return raw
+	}
+	return b.String()
 }
 
 // findHits blanks benign phrases and collects every signal and concept match.
 func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
 	d.benign.Blank(ws)
 	d.set.Each(ws, func(idx, start, end int) {
-		hits = append(hits, hit{e: &d.entries[idx], start: start, end: end, pattern: idx})
+		e := &d.entries[idx]
+		if e.lang != "en" && d.allEnglish(ws[start:end]) {
+			// Another language's pattern made only of English words ("me",
+			// "a", "mata" aside): in an English sentence it means nothing.
+			return
+		}
+		hits = append(hits, hit{e: e, start: start, end: end, pattern: idx})
 	})
 	if len(d.cjk) > 0 && hasCJK(raw) {
 		compact := compactCJK(raw)
+		for _, b := range d.cjkBenign {
+			// Set the idiom aside ("想死你了", I miss you so much).
+			compact = strings.ReplaceAll(compact, b, " ")
+		}
 		for i := range d.cjk {
 			if strings.Contains(compact, d.cjk[i].text) {
 				hits = append(hits, hit{e: &d.cjk[i].entry, start: -1, end: -1, pattern: -1 - i})
@@ -424,6 +567,17 @@ func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
 		}
 	}
 	return hits
+}
+
+// allEnglish reports whether every word is an English word the detector
+// knows (from the English lexicons or the corpus).
+func (d *Detector) allEnglish(ws []string) bool {
+	for _, w := range ws {
+		if w != "" && !d.english[w] && !d.known[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // language is the language of the hits, preferring any other than English
@@ -461,34 +615,38 @@ func (d *Detector) anySelf(ws []string) bool {
 }
 
 // features are the learned layer's inputs: character n-grams of the repaired
-// words, word uni- and bigrams, and the concepts and signals found.
-func (d *Detector) features(dst []uint32, sc *scratch, ws []string, hits []hit) []uint32 {
+// words, word uni- and bigrams, and the rules that fired and the context found
+// (not every concept: "my wife wants" is a household and a desire in many an
+// ordinary question).
+func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []string) []uint32 {
 	sc.sb.Reset()
+	prev := ""
 	for _, w := range ws {
-		if w == "" {
+		// A word said again at once ("no no no", "blah blah blah") says it
+		// once: the model must not read volume as meaning.
+		if w == "" || w == prev {
 			continue
 		}
+		prev = w
 		if sc.sb.Len() > 0 {
 			sc.sb.WriteByte(' ')
 		}
 		sc.sb.WriteString(w)
 	}
 	joined := sc.sb.String()
+	if len(joined) > maxModelText {
+		joined = joined[:maxModelText]
+	}
 	dst = d.feat.Chars(dst, joined)
-	dst = d.feat.Words(dst, ws)
-	for _, h := range hits {
-		dst = append(dst, conceptFeature(h.e))
+	dst = d.feat.Words(dst, ws[:min(len(ws), maxModelText/4)])
+	for _, r := range fired {
+		dst = append(dst, textclass.Feature(r))
 	}
+	// Each feature counts once: "blah blah blah …" repeated 20,000 times is
+	// not 20,000 times as much of anything.
+	slices.Sort(dst)
+	dst = slices.Compact(dst)
 	return dst
-}
-
-// conceptFeature is the feature hash of a signal or concept (language-free, so
-// the Spanish and English desire count as one).
-func conceptFeature(e *entry) uint32 {
-	if e.kind == kindSignal {
-		return textclass.Feature("signal:" + e.name)
-	}
-	return textclass.Feature("concept:" + e.name)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

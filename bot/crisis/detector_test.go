@@ -62,7 +62,6 @@ func TestIsCrisis(t *testing.T) {
 		{"tired of being alive", true},
 		{"life's not worth living", true},
 		{"it's not worth it anymore", true},
-		{"i hate myself", true},
 		{"i just want it all to stop", true},
 		{"i want it all to be over", true},
 		{"cutting my arms again", true},
@@ -116,5 +115,163 @@ func TestIsCrisis(t *testing.T) {
 				t.Errorf("Check(%q) = %+v, want crisis %v", tc.text, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestConstructs pins one family of signs per row: the construct and, for
+// someone else at risk, Other. Each sentence is caught by a mechanism
+// (normalisation, a signal, a rule over concepts), not by being listed.
+func TestConstructs(t *testing.T) {
+	tests := []struct {
+		text      string
+		construct string // "" when any construct will do
+		other     bool
+	}{
+		// Normalisation: typos scaled to length, dropped vowels, repeated
+		// letters, leetspeak, run-together words, slang.
+		{"i want to end my lfie", "suicide", false},
+		{"dne wnt to b here anymore", "", false},
+		{"i wanna diiiie", "suicide", false},
+		{"gonna k1ll mys3lf", "suicide", false},
+		{"killmyself tonight honestly", "suicide", false},
+		{"thinking about sewerslide ngl", "suicide", false},
+		{"i might just unalive tbh", "suicide", false},
+		// Rules over concepts.
+		{"standing on the edge of the roof rn", "suicide", false},
+		{"the pills are lined up on my desk for tonight", "suicide", false},
+		{"took 40 of my sleeping tablets", "overdose", false},
+		{"i swallowed the entire pack of paracetamol", "overdose", false},
+		{"how many ibuprofen would it take to not wake up", "suicide", false},
+		{"drank bleach an hour ago", "overdose", false},
+		{"wrote letters to everyone. goodbye and sorry for everything", "", false},
+		{"my stepdad punches me when he drinks", "abuse", false},
+		{"he took my phone and locked the door", "abuse", false},
+		{"he'll kill me if i leave", "abuse", false},
+		{"i'm a burden and there's no way out", "", false},
+		// Someone else at risk.
+		{"my friend says she wants to die", "", true},
+		{"kid in my server says hes gonna kill himself after school tomorrow", "", true},
+		{"my sister has been cutting her arms again", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			f := detector(t).Check(tc.text)
+			if !f.Crisis {
+				t.Fatalf("missed: %+v\n%s", f, detector(t).Explain(tc.text))
+			}
+			if tc.construct != "" && f.Construct != tc.construct && f.Construct != "model" {
+				t.Errorf("construct %q, want %q", f.Construct, tc.construct)
+			}
+			if f.Other != tc.other {
+				t.Errorf("other = %v, want %v (%+v)", f.Other, tc.other, f)
+			}
+		})
+	}
+}
+
+// TestBenignSide: what sounds like a crisis and is not.
+func TestBenignSide(t *testing.T) {
+	for _, text := range []string{
+		"My boss is going to kill me if I miss this deadline",
+		"lol i killed myself in minecraft again",
+		"kill the process and restart the server",
+		"is there a group for people bereaved by suicide",
+		"as a nurse, how should a group handle a member who mentions self harm?",
+		"I self-harmed as a teenager, twenty years ago now. Is a support group for anxiety ok for me?",
+		"I'm not suicidal, just lonely since the move",
+		"my phone is about to die, quick question: are groups free?",
+		"this traffic is killing me",
+		"i'm dying to know who runs these groups",
+	} {
+		if f := detector(t).Check(text); f.Crisis {
+			t.Errorf("false alarm on %q: %+v\n%s", text, f, detector(t).Explain(text))
+		}
+	}
+}
+
+// TestLanguages: a sign of crisis in other languages, as people type them
+// (no accents, slang), and the language it was found in.
+func TestLanguages(t *testing.T) {
+	tests := []struct{ text, lang string }{
+		{"ya no quiero vivir, esta noche me tomo todas las pastillas", "es"},
+		{"quiero morirme", "es"},
+		{"je veux mourir ce soir", "fr"},
+		{"ich will nicht mehr leben", "de"},
+		{"nao aguento mais, quero me matar", "pt"},
+		{"voglio morire", "it"},
+		{"ik wil dood", "nl"},
+		{"chce umrzec", "pl"},
+		{"хочу умереть", "ru"},
+		{"olmek istiyorum", "tr"},
+		{"aku ingin mati saja", "id"},
+		{"gusto ko nang mamatay", "tl"},
+		{"main marna chahta hoon", "hi"},
+		{"أريد أن أموت", "ar"},
+		{"我想死", "zh"},
+		{"死にたい", "ja"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			f := detector(t).Check(tc.text)
+			if !f.Crisis {
+				t.Fatalf("missed: %+v\n%s", f, detector(t).Explain(tc.text))
+			}
+			if f.Lang != tc.lang {
+				t.Errorf("language %q, want %q", f.Lang, tc.lang)
+			}
+		})
+	}
+}
+
+// TestBenignNeverHides: a benign phrase sets aside only its own words; a sign
+// elsewhere in the message still counts.
+func TestBenignNeverHides(t *testing.T) {
+	for _, text := range []string{
+		"this queue is killing me and honestly i want to kill myself",
+		"my dad died by suicide and i have the pills ready for tonight",
+		"lol i died in the game but for real i dont want to live anymore",
+		"kill the process. also i took 30 pills",
+	} {
+		if f := detector(t).Check(text); !f.Crisis {
+			t.Errorf("missed %q: %+v\n%s", text, f, detector(t).Explain(text))
+		}
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"", "i want to die", "killmyself", "k1ll", "\xff\xfe", "死にたい", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "12345678901234567890", "~ | *"} {
+		f.Add(s)
+	}
+	d := detector(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		got := d.Check(s)
+		if got.Score < 0 || got.Score > 1 {
+			t.Fatalf("score %v out of [0,1]", got.Score)
+		}
+		if got.Crisis && got.Lang == "" {
+			t.Fatalf("a crisis without a language: %+v", got)
+		}
+		if again := d.Check(s); again != got {
+			t.Fatalf("not deterministic: %+v then %+v", got, again)
+		}
+	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	d := detector(b)
+	msgs := []string{
+		"who runs a support group?",
+		"how much does grp therapy cost",
+		"i want to end my lfie",
+		"My boss is going to kill me if I miss this deadline",
+		"hi",
+		"I've been caring for my mum for three years and I'm exhausted, would a carers group help or do I need proper therapy?",
+		"ya no quiero vivir",
+		"standing on the edge of the roof rn",
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Check(msgs[i%len(msgs)])
 	}
 }

@@ -13,7 +13,9 @@ type candidate struct {
 }
 
 // rules turns the hits into a finding.
-func (d *Detector) rules(ws []string, hits []hit) Finding {
+// The rules fired (kept or set aside by context) are appended to fired, as
+// features of the learned layer.
+func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 	var (
 		cands                 []candidate
 		hasPast, hasProf, ask bool
@@ -26,7 +28,11 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 		}
 		switch h.e.name {
 		case "now":
-			nows = append(nows, h)
+			// Plain "now" mostly sets a calm present against a past ("I'm fine
+			// now"); only an urgent time ("tonight", "rn") outweighs the past.
+			if h.start < 0 || !calmNow[ws[h.start]] {
+				nows = append(nows, h)
+			}
 		case "exposure":
 			hasExposure = true
 		case "past":
@@ -51,11 +57,28 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 			lang = b.e.lang
 		}
 		cands = append(cands, candidate{construct: construct, rule: rule, start: start, end: end, lang: lang})
+		*fired = append(*fired, rule)
 	}
 
-	// Signals: enough alone, unless negated ("I'm not suicidal").
+	// Signals: enough alone, unless negated ("I'm not suicidal"). A signal
+	// inside a longer negated one is negated with it: in "never had thoughts
+	// of ending my life", "ending my life" is as denied as the thoughts.
+	var negSpans [][2]int
 	for _, h := range hits {
-		if h.e.kind == kindSignal && !d.negated(ws, h.start) && !d.negatedInside(ws, h) {
+		if h.start >= 0 && (h.e.kind == kindSignal || (h.e.kind == kindConcept && h.e.name == "mention")) && (d.negated(ws, h.start) || d.negatedInside(ws, h)) {
+			negSpans = append(negSpans, [2]int{h.start, h.end})
+		}
+	}
+	inNegated := func(h hit) bool {
+		for _, sp := range negSpans {
+			if h.start >= sp[0] && h.start < sp[1] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range hits {
+		if h.e.kind == kindSignal && !inNegated(h) {
 			add(h.e.name, "signal", h, h)
 		}
 	}
@@ -63,6 +86,9 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 		if a.e.kind != kindConcept {
 			continue
 		}
+		// Concepts combine within one language (English words stand in any:
+		// people mix languages): German "die" is an article, not a death.
+		same := func(b hit) bool { return b.e.lang == a.e.lang }
 		switch a.e.name {
 		case "mention":
 			// "suicide", "self-harm", "overdose" named: a sign when it is the
@@ -70,17 +96,26 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 			// person's ("my friend keeps self harming"), or when nothing says
 			// the word is a topic (a question about groups, a professional's,
 			// the news, a film).
-			if d.negated(ws, a.start) {
+			if inNegated(a) {
 				continue
 			}
 			c := candidate{start: a.start, end: a.end}
-			if d.firstPerson(ws, c) || d.otherBefore(ws, a.start) || !(hasProf || ask || hasExposure || hasPast) {
+			first := d.firstPerson(ws, c)
+			if !first && d.possessed(ws, a.start) {
+				// "a classmate's suicide", "my dad's overdose": an event in
+				// another person's life, told by someone else.
+				continue
+			}
+			// A short word ("od", "sh") is another word in other languages and
+			// in chat: it counts only as the writer's or another person's.
+			short := a.start >= 0 && a.end-a.start == 1 && len(ws[a.start]) <= 3
+			if first || d.otherBefore(ws, a.start) || (!short && !(hasProf || ask || hasExposure || hasPast)) {
 				add(mentionConstruct(ws, a), "mention", a, a)
 			}
 		case "desire":
 			neg := d.negated(ws, a.start)
 			for _, b := range hits {
-				if b.e.kind != kindConcept {
+				if b.e.kind != kindConcept || !same(b) {
 					continue
 				}
 				switch {
@@ -97,14 +132,28 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 			}
 		case "means", "place":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "now" && near(a, b, 8) && (d.anySelf(ws) || d.any(hits, "desire", "death")) {
+				if b.e.kind == kindConcept && b.e.name == "now" && (same(b) || b.e.lang == "en") && near(a, b, 8) && (d.anySelf(ws) || d.any(hits, "desire", "death")) {
 					// "standing on the edge of the roof rn", "pills are on my desk tonight"
 					add("suicide", a.e.name+"+now", a, b)
 				}
 			}
+		case "quantity":
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "means" && same(b) && after(a, b, 4) && d.any(hits, "death") {
+					// "how many tylenol until you dont wake up": a method asked
+					add("suicide", "quantity+means+death", a, b)
+				}
+			}
+		case "toxic":
+			for _, b := range hits {
+				if b.e.kind == kindConcept && b.e.name == "ingest" && same(b) && before(b, a, 4) {
+					// "I ate rat poison", "drank bleach"
+					add("overdose", "ingest+toxic", b, a)
+				}
+			}
 		case "ingest":
 			for _, b := range hits {
-				if b.e.kind != kindConcept || b.e.name != "means" || !after(a, b, 6) {
+				if b.e.kind != kindConcept || b.e.name != "means" || !same(b) || !after(a, b, 6) {
 					continue
 				}
 				for _, c := range hits {
@@ -126,14 +175,14 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 				continue
 			}
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "household" && before(b, a, 5) {
+				if b.e.kind == kindConcept && b.e.name == "household" && same(b) && before(b, a, 5) {
 					// "my stepdad hits me", "when he drinks he chokes me"
 					add("abuse", "household+violence", b, a)
 				}
 			}
 		case "threat":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "household" && near(a, b, 6) {
+				if b.e.kind == kindConcept && b.e.name == "household" && same(b) && near(a, b, 6) {
 					// "my husband threatened to take the kids and hurt me"
 					add("abuse", "household+threat", b, a)
 				}
@@ -160,6 +209,14 @@ func (d *Detector) rules(ws []string, hits []hit) Finding {
 
 	// Context: a calm account of the past, or a professional asking in general,
 	// is not a crisis now. A sign of the present ("tonight", "now") keeps it.
+	for _, flag := range []struct {
+		on   bool
+		name string
+	}{{hasPast, "past"}, {hasProf, "professional"}, {ask, "asking"}, {hasExposure, "exposure"}, {hasOther, "other"}} {
+		if flag.on {
+			*fired = append(*fired, "context:"+flag.name)
+		}
+	}
 	var f Finding
 	for _, c := range cands {
 		if hasPast && !nearAny(c, nows, 8) && !d.presentDesire(ws, c) {
@@ -198,12 +255,16 @@ func (d *Detector) negated(ws []string, i int) bool {
 		if clauseBreak[ws[j]] {
 			return false
 		}
-		if d.neg[ws[j]] {
+		if d.neg[ws[j]] && !(j+1 < i && notNegating[ws[j+1]]) {
 			return true
 		}
 	}
 	return false
 }
+
+// notNegating words turn a negation into a set phrase that denies nothing
+// after it: "doesn't matter, I'll jump", "don't know, I want to die".
+var notNegating = map[string]bool{"matter": true, "matters": true, "mind": true, "know": true, "care": true, "worry": true, "judge": true, "lie": true, "tell": true, "panic": true}
 
 // negatedInside reports whether a negation stands inside the match of a
 // pattern that holds none itself ("I'm not in any danger" matched by "im ~2 in
@@ -224,14 +285,32 @@ func (d *Detector) negatedInside(ws []string, h hit) bool {
 var clauseBreak = map[string]bool{"but": true, "and": true, "so": true, "because": true, "though": true, "although": true, "yet": true, "then": true, "now": true, "just": true, "except": true}
 
 // firstPerson reports whether the sign is about the writer: a first-person
-// word inside it or in the three words before it. "my" followed by another
-// person ("my dad's suicide") is that person's, not the writer's.
+// word inside it ("kill myself"), or, before it, a first-person word nearer
+// than any other person ("I want to die", but "my friend told me she wants to
+// die" is about her). "my" followed by another person ("my dad's suicide") is
+// that person's.
 func (d *Detector) firstPerson(ws []string, c candidate) bool {
 	if c.start < 0 {
 		return d.anySelf(ws)
 	}
-	for j := max(0, c.start-3); j < c.end && j < len(ws); j++ {
-		if d.self[ws[j]] && !(ws[j] == "my" && j+1 < len(ws) && d.otherWord(ws[j+1])) {
+	isSelf := func(j int) bool {
+		return d.self[ws[j]] && !(ws[j] == "my" && j+1 < len(ws) && d.otherWord(ws[j+1]))
+	}
+	for j := c.start; j < c.end && j < len(ws); j++ {
+		if isSelf(j) && ws[j] != "me" {
+			return true
+		}
+	}
+	for j := c.start - 1; j >= 0 && j >= c.start-3; j-- {
+		switch {
+		case d.otherWord(ws[j]):
+			return false
+		case isSelf(j):
+			return true
+		}
+	}
+	for j := c.start; j < c.end && j < len(ws); j++ {
+		if isSelf(j) {
 			return true
 		}
 	}
@@ -252,6 +331,19 @@ func (d *Detector) otherBefore(ws []string, i int) bool {
 // otherWord reports whether w names another person (any language's "other"
 // concept words).
 func (d *Detector) otherWord(w string) bool { return d.others[w] }
+
+// calmNow are present-time words that do not make a sign urgent.
+var calmNow = map[string]bool{"now": true, "already": true, "finally": true, "soon": true}
+
+// possessed reports whether the word before position i is another person's
+// possessive ("classmates" from "classmate's", "dads").
+func (d *Detector) possessed(ws []string, i int) bool {
+	if i <= 0 {
+		return false
+	}
+	w := ws[i-1]
+	return len(w) > 2 && w[len(w)-1] == 's' && d.others[w[:len(w)-1]]
+}
 
 // mentionConstruct names what a mention is of.
 func mentionConstruct(ws []string, h hit) string {

@@ -14,6 +14,15 @@ import (
 func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 	*buf = textnorm.Words((*buf)[:0], norm)
 	raw := *buf
+	// Typos are repaired towards English words only in a message that reads
+	// as English: "donde esta la biblioteca" is Spanish, not "done".
+	english := 0
+	for _, w := range raw {
+		if d.known[w] || d.english[w] {
+			english++
+		}
+	}
+	repairTypos := len(raw) < 3 || 2*english >= len(raw)
 	for i := 0; i < len(raw); i++ {
 		w := raw[i]
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
@@ -24,14 +33,15 @@ func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 				continue
 			}
 		}
-		dst = d.repair(dst, w)
+		dst = d.repair(dst, w, repairTypos)
 	}
 	return dst
 }
 
 // repair appends the repaired form of one word (possibly several words, for a
-// run-together "killmyself").
-func (d *Detector) repair(dst []string, w string) []string {
+// run-together "killmyself"); typos false leaves misspellings alone (slang
+// spellings, leetspeak and held-down letters are still read).
+func (d *Detector) repair(dst []string, w string, typos bool) []string {
 	if isDigits(w) {
 		if n, err := strconv.Atoi(w); err == nil && n >= 10 && n < 100000 {
 			return append(dst, "[number]")
@@ -41,11 +51,12 @@ func (d *Detector) repair(dst []string, w string) []string {
 	if to, ok := d.spell1[w]; ok {
 		return appendFields(dst, to)
 	}
-	if d.vocab[w] || d.known[w] || !isASCIIWord(deLeet(w)) {
+	if d.vocab[w] || d.known[w] || !isASCIIWord(deLeet(w)) || (w[0] >= '0' && w[0] <= '9') || d.benignWord[w] {
 		return append(dst, w)
 	}
-	if hasDigit(w) {
-		// Leetspeak: "k1ll", "su1c1de", "d13".
+	if hasDigit(w) && w[0] >= 'a' && w[0] <= 'z' {
+		// Leetspeak: "k1ll", "su1c1de", "d13" (a word that starts with a
+		// number, "20s", "14yo", is a number).
 		lw := deLeet(w)
 		if to, ok := d.spell1[lw]; ok {
 			return appendFields(dst, to)
@@ -67,6 +78,9 @@ func (d *Detector) repair(dst []string, w string) []string {
 		}
 		w = c1
 	}
+	if !typos || d.inflected(w) {
+		return append(dst, w)
+	}
 	if fix := d.correct(w); fix != "" {
 		return append(dst, fix)
 	}
@@ -76,6 +90,17 @@ func (d *Detector) repair(dst []string, w string) []string {
 		}
 	}
 	return append(dst, w)
+}
+
+// inflected reports whether w is a known word with an ending ("treats",
+// "classmates", "counsellors"): a real word, not a typo to repair.
+func (d *Detector) inflected(w string) bool {
+	for _, suf := range []string{"s", "es", "ed", "d", "ing", "er", "ers", "ly", "y"} {
+		if stem, ok := strings.CutSuffix(w, suf); ok && len(stem) >= 3 && (d.known[stem] || d.vocab[stem]) {
+			return true
+		}
+	}
+	return false
 }
 
 // correct returns the crisis word w is a typo of, or "". The edits allowed
@@ -102,7 +127,14 @@ func (d *Detector) correct(w string) string {
 			if l := len(c) - len(w); l > max || l < -max {
 				continue
 			}
-			if dist := textnorm.EditDistance(w, c, max); dist < bestD {
+			dist := textnorm.EditDistance(w, c, max)
+			// Under 7 letters a changed letter too often makes another real
+			// word ("nope" is not "note"): only a letter left out, added or
+			// swapped with its neighbour counts there.
+			if dist == 1 && len(w) < 7 && len(c) == len(w) && !swapped(w, c) {
+				continue
+			}
+			if dist < bestD {
 				best, bestD = c, dist
 			}
 		}
@@ -115,21 +147,35 @@ func (d *Detector) correct(w string) string {
 	return best
 }
 
+// swapped reports whether a and b differ only by two neighbouring letters
+// swapped ("lfie", "life").
+func swapped(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i+1 < len(a); i++ {
+		if a[i] != b[i] {
+			return a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+		}
+	}
+	return false
+}
+
 // split reads a run-together word as two or three words, at least one of them
 // a crisis word: "killmyself", "wanttodie", "endmylife".
 func (d *Detector) split(dst []string, w string) ([]string, bool) {
-	word := func(s string) bool { return d.vocab[s] || d.known[s] || shortWords[s] }
+	word := func(s string) bool { return d.english[s] || d.known[s] || shortWords[s] }
 	for i := 2; i <= len(w)-2; i++ {
 		a, b := w[:i], w[i:]
 		if !word(a) {
 			continue
 		}
-		if word(b) && (d.vocab[a] || d.vocab[b]) {
+		if word(b) && (d.english[a] || d.english[b]) {
 			return append(dst, a, b), true
 		}
 		for j := 2; j <= len(b)-2; j++ {
 			b1, b2 := b[:j], b[j:]
-			if word(b1) && word(b2) && (d.vocab[a] || d.vocab[b1] || d.vocab[b2]) {
+			if word(b1) && word(b2) && (d.english[a] || d.english[b1] || d.english[b2]) && min(len(a), len(b1), len(b2)) >= 2 {
 				return append(dst, a, b1, b2), true
 			}
 		}

@@ -13,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/crisis"
 	"github.com/supportbot/supportbot/bot/textnorm"
 	"github.com/supportbot/supportbot/knowledge"
@@ -62,7 +64,7 @@ func run(dir string) error {
 		return err
 	}
 	known := KnownWords(tr)
-	m, rep, err := crisis.Train(k.CrisisLexicons, tr.CrisisExamples(), known, inputs)
+	m, rep, err := crisis.Train(k.CrisisLexicons, append(tr.CrisisExamples(), flowAnswers(k.Triage)...), known, inputs)
 	if err != nil {
 		return err
 	}
@@ -82,25 +84,55 @@ func run(dir string) error {
 	return nil
 }
 
-// KnownWords are the words written by at least two voices: real words, which
-// the crisis check must never "correct" into crisis words. A typo is rarely
-// made the same way by two different writers.
+// flowAnswers are the triage's own answers, as buttons and as typed: short
+// replies ("no", "a little", "online would be easier") that answer the bot's
+// question and are no sign of crisis. The safety question's first option
+// (yes, I am in danger) is left out: it leads to the crisis resources.
+func flowAnswers(f bot.Flow) []crisis.Example {
+	var out []crisis.Example
+	for _, q := range f.Questions {
+		for _, o := range q.Options {
+			if o.Outcome == bot.OutcomeUrgentHelp {
+				continue
+			}
+			for _, t := range append([]string{o.Label}, o.Typed...) {
+				out = append(out, crisis.Example{Text: t, Voice: "flow-answers"})
+			}
+		}
+	}
+	return out
+}
+
+// KnownWords are the words of the corpus written by at least two voices, or
+// three times: real words, which the crisis check must never "correct" into
+// crisis words. A typo is rarely made the same way twice by different writers.
 func KnownWords(tr knowledge.Training) []string {
 	voices := map[string]map[string]bool{}
+	count := map[string]int{}
 	add := func(voice, text string) {
 		for _, w := range textnorm.Words(nil, textnorm.Normalize(textnorm.Sanitize(text))) {
 			if voices[w] == nil {
 				voices[w] = map[string]bool{}
 			}
 			voices[w][voice] = true
+			count[w]++
 		}
 	}
 	for _, e := range tr.CrisisExamples() {
-		add(e.Voice, e.Text)
+		// English voices only: the known words also tell an English word
+		// from another language's.
+		if !strings.HasPrefix(e.Voice, "lang-") {
+			add(e.Voice, e.Text)
+		}
 	}
 	var out []string
 	for w, vs := range voices {
-		if len(vs) >= 2 {
+		// A word with digits in it ("k1ll") is never a known word: leetspeak
+		// is repaired, however many writers use it.
+		if strings.ContainsAny(w, "0123456789") {
+			continue
+		}
+		if len(vs) >= 2 || count[w] >= 3 {
 			out = append(out, w)
 		}
 	}

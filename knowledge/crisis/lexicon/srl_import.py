@@ -34,7 +34,7 @@ EXCLUDE = {
     "needs to be dead", "i don't trust myself", "hate my life", "i hate my life", "on the edge",
     "make it look like a accident", "suffocating my", "mutilate my", "scratch at my", "scratch my",
     "scratched my", "sticking a needle in my", "bit myself", "biting myself",
-    "make a will", "write a will",
+    "make a will", "write a will", "the end of my rope",
 }
 
 SIGNALS = {  # construct -> lexicon constructs whose multi-word phrases are signals
