@@ -20,6 +20,7 @@ type Bot struct {
 	matcher *matcher
 	triage  *triage
 	crisis  *crisis.Detector
+	intents *intents // nil: the matcher and phrase rules alone
 	// afterCrisis remembers, by session hash, the conversations that had a
 	// crisis reply lately (and its language), for the reminder line.
 	afterCrisis *triageMemory
@@ -88,6 +89,13 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 	b.afterCrisis = newTriageMemory(triageMemorySize, crisisReminderTTL)
 	b.ownAnswers = ownAnswers(k.Triage)
 	b.matcher = newMatcher(k.Topics, k.Synonyms)
+	if k.Intents != nil {
+		in, err := newIntents(k.Intents, b.topics)
+		if err != nil {
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+		b.intents = in
+	}
 	tr, err := newTriage(k.Triage, b)
 	if err != nil {
 		return nil, fmt.Errorf("knowledge base: triage: %w", err)
@@ -187,6 +195,17 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 	}
 	if !textnorm.HasLetters(norm) {
 		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
+	}
+	if b.intents != nil {
+		d := b.classify(norm)
+		if q := lastQuestion(text); q != "" {
+			// A long story that ends in a question: the question says what the
+			// person wants to know, the story mostly what they live with.
+			if dq := b.classify(textnorm.Normalize(q)); dq.class >= 0 && (d.class < 0 || dq.p > d.p) {
+				d = dq
+			}
+		}
+		return b.intentReply(d, m, ev)
 	}
 	key, rest := smalltalk(norm)
 	if key != "" && rest == "" {

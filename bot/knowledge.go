@@ -1,6 +1,9 @@
 package bot
 
-import "github.com/supportbot/supportbot/bot/crisis"
+import (
+	"github.com/supportbot/supportbot/bot/crisis"
+	"github.com/supportbot/supportbot/bot/textclass"
+)
 
 // Topic is one curated entry of the knowledge base: the questions people ask about
 // it and the answer the bot gives.
@@ -64,6 +67,9 @@ type Knowledge struct {
 	// CrisisDetector is the check built from them, when the loader built it
 	// already (nil: [New] builds it).
 	CrisisDetector *crisis.Detector
+	// Intents is the trained intent classifier (topics, triage, small talk,
+	// out-of-scope); nil: the BM25 matcher and phrase rules alone.
+	Intents *textclass.Model
 }
 
 // MessageKeys lists the keys [Knowledge.Messages] must define.
@@ -74,6 +80,7 @@ var MessageKeys = []string{
 	"thanks",       // thank you
 	"bot",          // are you a bot / a human?
 	"bye",          // goodbye
+	"ack",          // ok, cool, nice, lol: chit-chat that needs no answer
 	"fallback",     // nothing matched: what the bot can help with
 	"clarify",      // two topics are close: which one did you mean?
 	"triage_offer", // the person wants help choosing: offer to start the triage

@@ -13,6 +13,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/crisis"
+	"github.com/supportbot/supportbot/bot/textclass"
 )
 
 // The crisis check's files, relative to the knowledge base's root.
@@ -21,6 +22,7 @@ const (
 	CorpusDir   = "crisis/corpus"  // the learned layer's training messages, one file per voice
 	ExamplesDir = "examples"       // the matcher's example messages, one file per voice
 	CrisisModel = "models/crisis.model"
+	IntentModel = "models/intents.model"
 )
 
 // crisisText is the part of crisis.yaml a translation repeats.
@@ -195,6 +197,35 @@ func (l *loader) crisisModel(fsys fs.FS, lex []crisis.Lexicon) *crisis.Model {
 		return nil
 	}
 	return m
+}
+
+// intentModel reads the intent classifier, if the knowledge base has one.
+func (l *loader) intentModel(fsys fs.FS) *textclass.Model {
+	data, err := fs.ReadFile(fsys, IntentModel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		l.add(IntentModel, 0, "cannot read: %v", err)
+		return nil
+	}
+	m, err := textclass.Load(data)
+	if err != nil {
+		l.add(IntentModel, 0, "%v", err)
+		return nil
+	}
+	return m
+}
+
+// IntentExamples flattens the example files for training the intent model.
+func (t Training) IntentExamples() []bot.IntentExample {
+	var out []bot.IntentExample
+	for _, e := range t.Examples {
+		for _, m := range e.Messages() {
+			out = append(out, bot.IntentExample{Text: m.Text, Intent: m.Intent, Voice: e.Voice})
+		}
+	}
+	return out
 }
 
 // TrainingInputs hashes every file the models are trained from, in a fixed

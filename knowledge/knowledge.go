@@ -97,6 +97,7 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.CrisisLexicons = l.lexicons(fsys)
 	k.CrisisModel = l.crisisModel(fsys, k.CrisisLexicons)
 	k.CrisisDetector = l.detector(k.CrisisLexicons, k.CrisisModel)
+	k.Intents = l.intentModel(fsys)
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)

@@ -81,6 +81,23 @@ func run(dir string) error {
 		return err
 	}
 	os.Stdout.Write(report.Bytes())
+
+	im, irep, err := bot.TrainIntents(k, tr.IntentExamples(), inputs)
+	if err != nil {
+		return err
+	}
+	if data, err = im.MarshalBinary(); err != nil {
+		return err
+	}
+	report.Reset()
+	irep.Write(&report)
+	if err := write(filepath.Join(dir, knowledge.IntentModel), data); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(dir, "models/intents-cv.txt"), report.Bytes()); err != nil {
+		return err
+	}
+	os.Stdout.Write(report.Bytes())
 	return nil
 }
 

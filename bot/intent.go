@@ -1,0 +1,208 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/supportbot/supportbot/bot/textclass"
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
+
+// Understanding what a message asks is a trained classifier over intents: each
+// topic, the wish to be helped choosing (triage), small talk by kind, and
+// out-of-scope. It reads the message's words as the matcher analyses them
+// (typos corrected against the knowledge base, stems, synonyms), its character
+// n-grams (which survive misspellings the corrector does not know), and what the
+// BM25 ranking over the curated topics says. Thresholds (answer, ask between
+// two, fall back) are chosen by cross-validation over the example writers'
+// voices when the model is trained (`go generate ./knowledge`).
+
+// Intent class names other than topic ids.
+const (
+	IntentTriage     = "triage"
+	IntentOutOfScope = "out_of_scope"
+	IntentSmalltalk  = "smalltalk:" // followed by a messages.yaml key
+)
+
+// SmalltalkKeys are the small-talk intents, each answered by the message of
+// that key.
+var SmalltalkKeys = []string{"greeting", "thanks", "bye", "bot", "help", "ack"}
+
+// IntentMeta is saved with the intent model: its thresholds and what it was
+// trained from.
+type IntentMeta struct {
+	Inputs   string  `json:"inputs"`
+	AnswerAt float64 `json:"answer_at"` // below this probability: the fallback
+	CloseAt  float64 `json:"close_at"`  // a second topic at least this share of the first: ask which
+}
+
+// intents is the trained classifier, resolved against the knowledge base.
+type intents struct {
+	model   *textclass.Model
+	meta    IntentMeta
+	classes []intentClass // by class index
+	feat    textclass.Featurizer
+	pool    sync.Pool
+}
+
+type intentClass struct {
+	kind  Kind
+	topic *Topic // for KindAnswer
+	key   string // the small-talk message key, for KindSmalltalk
+}
+
+type intentScratch struct {
+	feat  []uint32
+	probs []float64
+	ws    []string
+	stems []string
+}
+
+// newIntents resolves a trained model's classes against the topics; a class the
+// knowledge base does not have is an error (the model is stale).
+func newIntents(m *textclass.Model, topics map[string]*Topic) (*intents, error) {
+	in := &intents{model: m}
+	if err := json.Unmarshal([]byte(m.Meta), &in.meta); err != nil {
+		return nil, fmt.Errorf("intent model: metadata: %w", err)
+	}
+	for _, c := range m.Classes {
+		switch {
+		case c == IntentTriage:
+			in.classes = append(in.classes, intentClass{kind: KindTriage})
+		case c == IntentOutOfScope:
+			in.classes = append(in.classes, intentClass{kind: KindFallback})
+		case strings.HasPrefix(c, IntentSmalltalk):
+			in.classes = append(in.classes, intentClass{kind: KindSmalltalk, key: strings.TrimPrefix(c, IntentSmalltalk)})
+		default:
+			t, ok := topics[c]
+			if !ok {
+				return nil, fmt.Errorf("intent model: class %q is no topic of the knowledge base: train the model again", c)
+			}
+			in.classes = append(in.classes, intentClass{kind: KindAnswer, topic: t})
+		}
+	}
+	n := len(m.Classes)
+	in.pool.New = func() any { return &intentScratch{probs: make([]float64, n)} }
+	return in, nil
+}
+
+// intentFeatures are the classifier's inputs for normalised text.
+func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *intentScratch, norm string) []uint32 {
+	sc.ws = textnorm.Words(sc.ws[:0], norm)
+	if len(sc.ws) > maxQueryWords {
+		sc.ws = sc.ws[:maxQueryWords]
+	}
+	sc.stems = sc.stems[:0]
+	for _, w := range sc.ws {
+		if !m.surface[w] && !stopWords[w] {
+			if fix, ok := m.correct(w); ok {
+				w = fix
+			}
+		}
+		if len(w) <= 30 {
+			s := stem(w)
+			if c, ok := m.synonym[s]; ok {
+				s = c
+			}
+			w = s
+		}
+		sc.stems = append(sc.stems, w)
+	}
+	dst = f.Words(dst, sc.stems)
+	text := norm
+	if len(text) > 1000 {
+		text = text[:1000]
+	}
+	dst = f.Chars(dst, text)
+	// What the BM25 ranking over the curated topics says, as evidence.
+	first, second, c1, _ := m.lookup(norm)
+	if first.topic != nil {
+		b := int(c1 * 10)
+		dst = append(dst, textclass.Feature("bm25:"+first.topic.ID), textclass.Feature("bm25conf:"+first.topic.ID+":"+strconv.Itoa(b)), textclass.Feature("bm25c:"+strconv.Itoa(b)))
+		if second.topic != nil {
+			dst = append(dst, textclass.Feature("bm25second:"+second.topic.ID))
+		}
+	} else {
+		dst = append(dst, textclass.Feature("bm25:none"))
+	}
+	if n := len(sc.ws); n <= 3 {
+		dst = append(dst, textclass.Feature("len:"+strconv.Itoa(n)))
+	}
+	return dst
+}
+
+// intentDecision is what the classifier decided for one message.
+type intentDecision struct {
+	class  int     // the best class, or -1 for the fallback
+	second int     // a close second topic to ask about, or -1
+	p      float64 // the best class's probability
+}
+
+// decide applies the thresholds to class probabilities.
+func (in *intents) decide(probs []float64) intentDecision {
+	return decideIntent(probs, in.classes, in.meta.AnswerAt, in.meta.CloseAt)
+}
+
+func decideIntent(probs []float64, classes []intentClass, answerAt, closeAt float64) intentDecision {
+	c1, c2 := -1, -1
+	for i, p := range probs {
+		switch {
+		case c1 < 0 || p > probs[c1]:
+			c2, c1 = c1, i
+		case c2 < 0 || p > probs[c2]:
+			c2 = i
+		}
+	}
+	d := intentDecision{class: c1, second: -1, p: probs[c1]}
+	if probs[c1] < answerAt {
+		d.class = -1
+		return d
+	}
+	if c2 >= 0 && classes[c1].kind == KindAnswer && classes[c2].kind == KindAnswer && probs[c2] >= closeAt*probs[c1] {
+		d.second = c2
+	}
+	return d
+}
+
+// classify runs the classifier on normalised text.
+func (b *Bot) classify(norm string) intentDecision {
+	in := b.intents
+	sc := in.pool.Get().(*intentScratch)
+	defer in.pool.Put(sc)
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], in.feat, sc, norm)
+	in.model.Predict(sc.feat, sc.probs)
+	return in.decide(sc.probs)
+}
+
+// intentReply turns a decision into a reply.
+func (b *Bot) intentReply(d intentDecision, m Message, ev *Event) Reply {
+	if d.class < 0 {
+		return b.fallback()
+	}
+	c := b.intents.classes[d.class]
+	switch c.kind {
+	case KindAnswer:
+		if d.second >= 0 {
+			ev.Clarify = true
+			return b.clarify(c.topic, b.intents.classes[d.second].topic, d.p)
+		}
+		r := b.answer(c.topic, d.p)
+		if c.topic.ID == differenceTopic {
+			// The difference is where most people start; offer the triage next.
+			r.Choices = append([]Choice{{Label: b.message("button_triage"), Data: DataTriage}}, r.Choices...)
+		}
+		return r
+	case KindTriage:
+		// The wish to be helped choosing starts the triage at once.
+		if r, ok := b.triage.handleData(Message{Platform: m.Platform, Community: m.Community, Conversation: m.Conversation, Data: DataTriage}, ev); ok {
+			return r
+		}
+		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: b.message("button_triage"), Data: DataTriage}}}
+	case KindSmalltalk:
+		return b.smalltalkReply(c.key)
+	}
+	return b.fallback()
+}
