@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/supportbot/supportbot/bot/crisis"
 	"github.com/supportbot/supportbot/bot/textnorm"
@@ -193,10 +194,26 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 	if r, ok := b.triage.handleText(m, norm, ev); ok {
 		return r
 	}
-	if !textnorm.HasLetters(norm) {
+	if letters(norm) < 2 {
+		// Nothing readable: no letters, or one among digits and symbols (a
+		// terminal's escape codes leave "31m").
 		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
 	}
 	if b.intents != nil {
+		// A command typed where the platform has no commands ("/start" in the
+		// terminal) is the command.
+		if name, ok := strings.CutPrefix(strings.TrimSpace(text), "/"); ok {
+			if data, ok := CommandData(strings.Fields(name + " x")[0]); ok {
+				return b.handleData(Message{Platform: m.Platform, Community: m.Community, Conversation: m.Conversation, Data: data}, ev)
+			}
+		}
+		// A message of a few words that is small talk from end to end ("hi",
+		// "thanks!", "cheers mate", "help") is answered by the phrase rules,
+		// which know these words exactly; anything longer goes to the
+		// classifier ("are you a therapist, and do you log my messages?").
+		if key, rest := smalltalk(norm); key != "" && rest == "" && !moreWordsThan(norm, 3) {
+			return b.smalltalkReply(key)
+		}
 		d := b.classify(norm)
 		if q := lastQuestion(text); q != "" {
 			// A long story that ends in a question: the question says what the
@@ -274,6 +291,19 @@ func (b *Bot) answer(t *Topic, score float64) Reply {
 		Text:    t.Answer + "\n\n" + b.message("disclaimer"),
 		Choices: ch,
 	}
+}
+
+// letters counts the letters of s, up to two.
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if n++; n == 2 {
+				break
+			}
+		}
+	}
+	return n
 }
 
 // lastQuestion returns the last sentence ending in "?" of a long message (more

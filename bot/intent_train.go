@@ -66,7 +66,10 @@ func intentOptions() textclass.Options {
 	o := textclass.DefaultOptions()
 	o.Bits = 16
 	o.Epochs = 8
-	o.L2 = 1e-5
+	// Chosen by leave-one-voice-out cross-validation: 1e-4 got 94.6 % of
+	// held-out messages right, 1e-5 94.1 %, 1e-6 93.6 % (16 epochs or a rate
+	// of 0.2 did no better).
+	o.L2 = 1e-4
 	return o
 }
 

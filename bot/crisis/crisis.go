@@ -639,6 +639,21 @@ func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []stri
 	}
 	dst = d.feat.Chars(dst, joined)
 	dst = d.feat.Words(dst, ws[:min(len(ws), maxModelText/4)])
+	// Words in a negation's reach are features of their own, so "can't keep
+	// going" and "need to keep going" part ways ("not_keep", "not_going").
+	reach := 0
+	for _, w := range ws[:min(len(ws), maxModelText/4)] {
+		switch {
+		case w == "":
+		case d.neg[w]:
+			reach = 3
+		case clauseBreak[w]:
+			reach = 0
+		case reach > 0:
+			dst = append(dst, textclass.Feature("not_"+w))
+			reach--
+		}
+	}
 	for _, r := range fired {
 		dst = append(dst, textclass.Feature(r))
 	}

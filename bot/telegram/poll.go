@@ -47,7 +47,7 @@ const (
 	// order, and the ones past the oldest unanswered cannot be confirmed yet,
 	// so a crash delivers them again. Telegram sends at most 30 messages a
 	// second per bot: this many side by side keep up with it.
-	confirmWindow = 16
+	confirmWindow = 32
 )
 
 // pollAgainAfter is how long the poller waits for a reply to be sent before it
@@ -55,6 +55,10 @@ const (
 // server (it would return the updates in hand at once), so this is how late a
 // new message may be fetched while a reply is slow.
 const pollAgainAfter = 100 * time.Millisecond
+
+// pollCoalesce is how long the poller waits, once a reply is sent, for others
+// finishing with it before it polls to confirm them.
+const pollCoalesce = time.Millisecond
 
 // acks tracks the updates taken from getUpdates until they are handled, to
 // know the offset that confirms exactly the handled ones.
@@ -75,18 +79,22 @@ func newAcks() *acks {
 	return &acks{done: map[int64]bool{}, held: map[int64]int{}, progress: make(chan struct{}, 1)}
 }
 
-// take records that update id of chat was taken; false if it was taken before
-// (a poll returns the updates still being handled again).
-func (k *acks) take(id, chat int64) bool {
+// taken reports whether update id was taken before (a poll returns the
+// updates still being handled again).
+func (k *acks) taken(id int64) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if id <= k.maxTaken {
-		return false
-	}
+	return id <= k.maxTaken
+}
+
+// take records that update id of chat was taken. Updates are taken in
+// increasing order.
+func (k *acks) take(id, chat int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.maxTaken = id
 	k.ids = append(k.ids, id)
 	k.chats = append(k.chats, chat)
-	return true
 }
 
 // finish records that update id was handled.
@@ -181,16 +189,18 @@ func (a *Adapter) poll(ctx context.Context) {
 		a.connected.Store(true)
 		fresh := 0
 		for _, raw := range raws {
-			id, u, err := decodeRawUpdate(raw)
-			if id == 0 {
+			id, err := updateID(raw)
+			if err != nil {
 				// Without an id it cannot be confirmed on its own; the next
 				// update's confirms it.
 				a.skipUpdate(err)
 				continue
 			}
-			if !a.acks.take(id, chatOf(u)) {
-				continue
+			if a.acks.taken(id) {
+				continue // in hand already: polls return them until answered
 			}
+			u, err := decodeUpdateJSON(raw, id)
+			a.acks.take(id, chatOf(u))
 			fresh++
 			if err != nil {
 				a.skipUpdate(err)
@@ -208,6 +218,10 @@ func (a *Adapter) poll(ctx context.Context) {
 			t := time.NewTimer(pollAgainAfter)
 			select {
 			case <-a.acks.progress:
+				// Let the replies finishing at about the same time be
+				// confirmed by the same poll: a poll per reply would cost
+				// more than the reply.
+				sleepCtx(ctx, pollCoalesce)
 			case <-t.C:
 			case <-ctx.Done():
 			}
@@ -227,27 +241,30 @@ func (a *Adapter) skipUpdate(err error) {
 	}
 }
 
-// decodeRawUpdate decodes one update of a getUpdates answer. id is its
-// update_id (0 if even that is unreadable); err is set if the update as a
-// whole cannot be decoded.
-func decodeRawUpdate(raw json.RawMessage) (int64, *models.Update, error) {
+// updateID reads the update_id of one update of a getUpdates answer.
+func updateID(raw json.RawMessage) (int64, error) {
 	var head struct {
 		ID json.RawMessage `json:"update_id"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	// An integer, or one written as a string: either way it confirms.
 	id, err := strconv.ParseInt(strings.Trim(string(head.ID), `"`), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, nil, fmt.Errorf("update_id %w", ErrUndecodable)
+		return 0, fmt.Errorf("update_id %w", ErrUndecodable)
 	}
+	return id, nil
+}
+
+// decodeUpdateJSON decodes one update of a getUpdates answer whose id is id.
+func decodeUpdateJSON(raw json.RawMessage, id int64) (*models.Update, error) {
 	var u models.Update
 	if err := json.Unmarshal(raw, &u); err != nil {
-		return id, nil, err
+		return nil, err
 	}
 	u.ID = id
-	return id, &u, nil
+	return &u, nil
 }
 
 // ErrUndecodable is reported to [Config.OnAPICall] (method

@@ -10,9 +10,10 @@ import (
 	"github.com/supportbot/supportbot/knowledge"
 )
 
-// TestChatTriage runs `supportbot chat` with stdin piped: "help me decide", then
-// numbered buttons or typed answers, must reach the outcome, and the stats
-// store must count it.
+// TestChatTriage runs `supportbot chat` with stdin piped: "help me decide",
+// which starts the triage at once with its first question, then numbered
+// buttons or typed answers, must reach the outcome, and the stats store must
+// count it.
 func TestChatTriage(t *testing.T) {
 	k, err := knowledge.Load(knowledge.Embedded())
 	if err != nil {
@@ -37,18 +38,18 @@ func TestChatTriage(t *testing.T) {
 	}{
 		{
 			name: "numbers",
-			// [1] Help me choose; [2] No; [1] Comfort; [3] A little; [1] Cost.
-			stdin: "help me decide\n1\n2\n1\n3\n1\n", outcome: bot.OutcomeSupportGroup,
+			// [2] No; [1] Comfort; [3] A little; [1] Cost.
+			stdin: "help me decide\n2\n1\n3\n1\n", outcome: bot.OutcomeSupportGroup,
 			want: []string{recommendation(bot.OutcomeSupportGroup), k.Triage.Text.Why, "not a diagnosis or professional advice", "] What it costs"},
 		},
 		{
 			name:  "typed answers",
-			stdin: "help me decide\n1\nno\nto learn new skills\nquite a bit\npeer led\nnothing\n", outcome: bot.OutcomeBoth,
+			stdin: "help me decide\nno\nto learn new skills\nquite a bit\npeer led\nnothing\n", outcome: bot.OutcomeBoth,
 			want: []string{recommendation(bot.OutcomeBoth), "not a diagnosis or professional advice"},
 		},
 		{
 			name:  "the first answer is yes",
-			stdin: "help me decide\n1\n1\n", outcome: bot.OutcomeUrgentHelp,
+			stdin: "help me decide\n1\n", outcome: bot.OutcomeUrgentHelp,
 			want: []string{crisisIntro, "] " + k.Triage.Text.StartAgain},
 		},
 	}
