@@ -103,7 +103,10 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 			}
 		}
 		if len(w) <= 30 {
-			s := stem(w)
+			s, ok := m.stemmed[w] // the knowledge base's words are stemmed once
+			if !ok {
+				s = stem(w)
+			}
 			if c, ok := m.synonym[s]; ok {
 				s = c
 			}

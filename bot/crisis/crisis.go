@@ -463,7 +463,7 @@ func (d *Detector) CheckNormalized(raw, norm string) Finding {
 }
 
 func (d *Detector) check(sc *scratch, raw, norm string) Finding {
-	if len(d.emoji) > 0 && len(raw) != len(norm) {
+	if len(d.emoji) > 0 && !isASCII(raw) {
 		// Only a message with something the normaliser dropped can hold one.
 		if r := d.readEmoji(raw); r != raw {
 			norm = normalizeText(r)
@@ -554,7 +554,7 @@ func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
 		}
 		hits = append(hits, hit{e: e, start: start, end: end, pattern: idx})
 	})
-	if len(d.cjk) > 0 && hasCJK(raw) {
+	if len(d.cjk) > 0 && !isASCII(raw) && hasCJK(raw) {
 		compact := compactCJK(raw)
 		for _, b := range d.cjkBenign {
 			// Set the idiom aside ("想死你了", I miss you so much).
@@ -703,7 +703,19 @@ func isCJK(s string) bool {
 
 func hasCJK(s string) bool { return isCJK(s) }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 func isCJKRune(r rune) bool {
+	if r < 0x0E00 { // below Thai: no script written without spaces
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r)
 }
 

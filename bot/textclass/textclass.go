@@ -163,13 +163,20 @@ func softmax(p []float64) {
 func (m *Model) Predict(features []uint32, probs []float64) int {
 	C := len(m.Classes)
 	mask := uint32(1)<<m.bits - 1
-	for c := 0; c < C; c++ {
-		probs[c] = 0
+	// Sum the int8 weights in int32 and scale once: the loop is the hot path
+	// of every reply.
+	var stack [64]int32
+	acc := stack[:0]
+	if C <= len(stack) {
+		acc = stack[:C]
+	} else {
+		acc = make([]int32, C)
 	}
 	for _, f := range features {
-		row := m.w[int(f&mask)*C : int(f&mask)*C+C]
+		i := int(f&mask) * C
+		row := m.w[i : i+C]
 		for c, x := range row {
-			probs[c] += float64(x)
+			acc[c] += int32(x)
 		}
 	}
 	val := 0.0
@@ -178,7 +185,7 @@ func (m *Model) Predict(features []uint32, probs []float64) int {
 	}
 	best := 0
 	for c := 0; c < C; c++ {
-		probs[c] = probs[c]*val + float64(m.bias[c])
+		probs[c] = float64(acc[c])*val + float64(m.bias[c])
 		if probs[c] > probs[best] {
 			best = c
 		}
