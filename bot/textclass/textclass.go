@@ -166,7 +166,7 @@ func (m *Model) Predict(features []uint32, probs []float64) int {
 	// Sum the int8 weights in int32 and scale once: the loop is the hot path
 	// of every reply.
 	var stack [64]int32
-	acc := stack[:0]
+	var acc []int32
 	if C <= len(stack) {
 		acc = stack[:C]
 	} else {
