@@ -95,6 +95,16 @@ func bufferBody(req *http.Request) error {
 func (a *Adapter) call(ctx context.Context, method, community string, fn func(ctx context.Context) error) error {
 	var err error
 	status := 0
+	s, _ := ctx.Value(slotKey{}).(*slot)
+	if s != nil {
+		// The chat is throttled: Telegram said when to try again, for every
+		// message to it, not only the one it refused.
+		if d := a.throttle.left(s.chat, time.Now()); d > 0 {
+			if werr := a.waitRetry(ctx, d); werr != nil {
+				return fmt.Errorf("%s: %w while the chat is throttled", method, werr)
+			}
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		status = 0
 		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), a.cfg.CallTimeout)
@@ -119,6 +129,10 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		if !retry {
 			break
 		}
+		var tooMany *tgbot.TooManyRequestsError
+		if s != nil && errors.As(err, &tooMany) {
+			a.throttle.set(s.chat, time.Now().Add(wait))
+		}
 		a.retryWarn.add("method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
 		if werr := a.waitRetry(ctx, wait); werr != nil {
 			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, werr, err)
@@ -141,6 +155,48 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 	a.log.Error("telegram call failed", "method", method, "status", status, "err", a.redact(err))
 	a.record(ctx, community, bot.ErrPlatformAPI)
 	return err
+}
+
+// throttle remembers, per chat, until when Telegram asked (429) not to send
+// to it. Entries are forgotten once past; the map is swept when it grows.
+type throttle struct {
+	mu    sync.Mutex
+	until map[int64]time.Time
+}
+
+// left is how long chat is still throttled at now (0: not).
+func (t *throttle) left(chat int64, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u, ok := t.until[chat]
+	if !ok {
+		return 0
+	}
+	if !now.Before(u) {
+		delete(t.until, chat)
+		return 0
+	}
+	return u.Sub(now)
+}
+
+// set throttles chat until u.
+func (t *throttle) set(chat int64, u time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.until == nil {
+		t.until = map[int64]time.Time{}
+	}
+	if len(t.until) >= 1<<14 {
+		now := time.Now()
+		for c, v := range t.until {
+			if !now.Before(v) {
+				delete(t.until, c)
+			}
+		}
+	}
+	if u.After(t.until[chat]) {
+		t.until[chat] = u
+	}
 }
 
 // slowCall is how long a call may take before its chat's updates stop holding

@@ -135,6 +135,7 @@ type Adapter struct {
 	abandon    context.Context
 	abandonNow context.CancelFunc
 
+	throttle    throttle      // chats Telegram asked (429) not to send to for now
 	undecodable atomic.Uint64 // updates skipped because they could not be decoded
 	// Warnings an outsider can repeat at will, one line per interval each.
 	retryWarn, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary

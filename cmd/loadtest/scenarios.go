@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
 )
 
@@ -29,6 +31,8 @@ import (
 //     wrote.
 //   - webhook:  7,000 requests to the webhook without the secret; how many log
 //     lines and bytes they wrote.
+//   - crisis:   one person sends 1,000 messages showing signs of crisis, in a
+//     private chat and in a group; how many replies each chat got.
 //   - crash:    300 people write at once; the bot is killed (SIGKILL) after
 //     half of them were answered, then started again; how many people got the
 //     same answer twice, and how many got none.
@@ -49,8 +53,10 @@ func runScenario(ctx context.Context, o options, dir string) error {
 		return scenarioWebhook(ctx, o, dir)
 	case "crash":
 		return scenarioCrash(ctx, o, dir)
+	case "crisis":
+		return scenarioCrisis(ctx, o, dir)
 	}
-	return fmt.Errorf("unknown scenario %q (health, throttle, webhook, crash)", o.scenario)
+	return fmt.Errorf("unknown scenario %q (health, throttle, webhook, crash, crisis)", o.scenario)
 }
 
 // startBot starts the binary with env added; its log goes to the returned buffer.
@@ -257,5 +263,41 @@ func scenarioCrash(ctx context.Context, o options, dir string) error {
 	if none > 0 {
 		return errors.New("answers lost")
 	}
+	return nil
+}
+
+func scenarioCrisis(ctx context.Context, o options, dir string) error {
+	fake := telegramtest.NewServer(nil)
+	defer fake.Close()
+	cmd, _, err := startBot(o, "TELEGRAM_BOT_TOKEN="+fake.Token(), "TELEGRAM_API_URL="+fake.URL, "SUPPORTBOT_DB="+filepath.Join(dir, "stats.db"))
+	if err != nil {
+		return err
+	}
+	defer cmd.Process.Kill()
+	for fake.Count("getMe") == 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	person := telegramtest.User(900000003)
+	chats := []struct {
+		name string
+		chat models.Chat
+	}{{"private chat", telegramtest.Private(person)}, {"group", telegramtest.Group(-1009000000003)}}
+	const n = 1000
+	for _, c := range chats {
+		for range n {
+			fake.SendText(c.chat, person, "I want to kill myself")
+		}
+	}
+	// Wait until the bot has confirmed every update (taken and handled them).
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(fake.Unconfirmed()) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	for _, c := range chats {
+		fmt.Printf("%d crisis messages in a %s: %d replies\n", n, c.name, len(fake.Pending(c.chat.ID)))
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
 	return nil
 }
