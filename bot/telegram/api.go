@@ -152,7 +152,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		a.log.Debug("telegram call cancelled", "method", method)
 		return err
 	}
-	a.log.Error("telegram call failed", "method", method, "status", status, "err", a.redact(err))
+	a.callFailed.add("method", method, "status", status, "err", a.redact(err))
 	a.record(ctx, community, bot.ErrPlatformAPI)
 	return err
 }

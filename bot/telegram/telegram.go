@@ -138,7 +138,7 @@ type Adapter struct {
 	throttle    throttle      // chats Telegram asked (429) not to send to for now
 	undecodable atomic.Uint64 // updates skipped because they could not be decoded
 	// Warnings an outsider can repeat at will, one line per interval each.
-	retryWarn, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary
+	retryWarn, callFailed, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary
 }
 
 // Commands are the commands registered with setMyCommands.
@@ -195,6 +195,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.crisis = newFloodLimit(cmp.Or(cfg.CrisisPerMinute, 1), cmp.Or(cfg.CrisisBurst, 3), time.Now)
 	}
 	a.retryWarn = newSummary(a.log, slog.LevelWarn, "telegram call failed, retrying")
+	a.callFailed = newSummary(a.log, slog.LevelError, "telegram call failed")
 	a.floodWarn = newSummary(a.log, slog.LevelWarn, "chat over the flood limit, dropping replies")
 	a.skipped = newSummary(a.log, slog.LevelWarn, "update undecodable, skipped")
 	a.pollFailed = newSummary(a.log, slog.LevelWarn, "getUpdates failed, retrying")
@@ -328,7 +329,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.cfg.Webhook == nil {
 		a.confirm(work)
 	}
-	for _, s := range []*summary{a.retryWarn, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
+	for _, s := range []*summary{a.retryWarn, a.callFailed, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
 		s.flush()
 	}
 	a.connected.Store(false)
