@@ -95,16 +95,27 @@ func Check(fsys fs.FS) Problems {
 func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	var l loader
 	k := bot.Knowledge{}
+	// The crisis check is the largest part to build (its lexicons in many
+	// languages, compiled into one phrase index): it is built beside the rest,
+	// on a loader of its own, so start-up takes the longer of the two, not the
+	// sum.
+	var cl loader
+	crisisDone := make(chan struct{})
+	go func() {
+		defer close(crisisDone)
+		k.CrisisLexicons = cl.lexicons(fsys)
+		k.CrisisModel = cl.crisisModel(fsys, k.CrisisLexicons)
+		k.CrisisDetector = cl.detector(k.CrisisLexicons, k.CrisisModel)
+	}()
 	k.Topics = l.topics(fsys)
 	k.Messages = l.messages(fsys)
 	k.Crisis = l.crisis(fsys)
-	k.CrisisLexicons = l.lexicons(fsys)
-	k.CrisisModel = l.crisisModel(fsys, k.CrisisLexicons)
-	k.CrisisDetector = l.detector(k.CrisisLexicons, k.CrisisModel)
 	k.Intents = l.intentModel(fsys)
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)
+	<-crisisDone
+	l.problems = append(l.problems, cl.problems...)
 	// Every check bot.New makes (message keys, duplicate ids, bot.CheckFlow) is
 	// made above, with a line number, so a base that loads here starts a bot.
 	sort.SliceStable(l.problems, func(i, j int) bool {

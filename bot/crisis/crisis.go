@@ -379,6 +379,9 @@ func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
 // normPattern normalises a pattern's words the way messages are normalised,
 // keeping its syntax ("|", "*", "~N", "[number]").
 func normPattern(p string) string {
+	if plainPattern(p) {
+		return p // most patterns are written normalised already
+	}
 	var out []string
 	for _, f := range strings.Fields(p) {
 		if strings.HasPrefix(f, "~") || f == "[number]" {
@@ -411,6 +414,28 @@ func normPattern(p string) string {
 		out = out[:len(out)-1]
 	}
 	return strings.Join(out, " ")
+}
+
+// plainPattern reports whether p is already normal: lower-case ASCII words and
+// digits separated by single spaces, with only the pattern syntax besides, and
+// no gap at either end.
+func plainPattern(p string) bool {
+	if p == "" || p[0] == ' ' || p[0] == '~' || p[len(p)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '|', c == '*', c == '~':
+		case c == ' ':
+			if p[i-1] == ' ' || p[i-1] == '|' || (i+1 < len(p) && p[i+1] == '|') {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return !strings.Contains(p, "||") && !strings.HasSuffix(p, "|") && !strings.HasPrefix(p, "|") && !strings.Contains(p, " ~"+"0")
 }
 
 // normWord normalises one word of a pattern: words of more than one piece
