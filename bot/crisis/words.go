@@ -28,7 +28,7 @@ func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
 		if i+1 < len(raw) && len(d.spell2) > 0 {
 			if to, ok := d.spell2[w+" "+raw[i+1]]; ok {
-				dst = appendFields(dst, to)
+				dst = textnorm.Words(dst, to)
 				i++
 				continue
 			}
@@ -49,7 +49,7 @@ func (d *Detector) repair(dst []string, w string, typos bool) []string {
 		return append(dst, w)
 	}
 	if to, ok := d.spell1[w]; ok {
-		return appendFields(dst, to)
+		return textnorm.Words(dst, to)
 	}
 	if d.vocab[w] || d.known[w] || !isASCIIWord(deLeet(w)) || (w[0] >= '0' && w[0] <= '9') || d.benignWord[w] {
 		return append(dst, w)
@@ -59,7 +59,7 @@ func (d *Detector) repair(dst []string, w string, typos bool) []string {
 		// number, "20s", "14yo", is a number).
 		lw := deLeet(w)
 		if to, ok := d.spell1[lw]; ok {
-			return appendFields(dst, to)
+			return textnorm.Words(dst, to)
 		}
 		if d.vocab[lw] || d.known[lw] {
 			return append(dst, lw)
@@ -70,7 +70,7 @@ func (d *Detector) repair(dst []string, w string, typos bool) []string {
 	if c2, c1, ok := squeeze(w); ok {
 		for _, c := range []string{c2, c1} {
 			if to, ok := d.spell1[c]; ok {
-				return appendFields(dst, to)
+				return textnorm.Words(dst, to)
 			}
 			if d.vocab[c] || d.known[c] {
 				return append(dst, c)
@@ -187,19 +187,6 @@ func (d *Detector) split(dst []string, w string) ([]string, bool) {
 // them alone.
 var shortWords = map[string]bool{"to": true, "my": true, "me": true, "i": true, "it": true, "be": true, "im": true, "of": true, "so": true, "all": true}
 
-func appendFields(dst []string, s string) []string {
-	for {
-		i := strings.IndexByte(s, ' ')
-		if i < 0 {
-			return append(dst, s)
-		}
-		if i > 0 {
-			dst = append(dst, s[:i])
-		}
-		s = s[i+1:]
-	}
-}
-
 func isDigits(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < '0' || w[i] > '9' {
@@ -225,29 +212,10 @@ func deLeet(w string) string {
 	if !hasDigit(w) {
 		return w
 	}
-	b := []byte(w)
-	for i, c := range b {
-		switch c {
-		case '0':
-			b[i] = 'o'
-		case '1':
-			b[i] = 'i'
-		case '3':
-			b[i] = 'e'
-		case '4':
-			b[i] = 'a'
-		case '5':
-			b[i] = 's'
-		case '7':
-			b[i] = 't'
-		case '8':
-			b[i] = 'b'
-		case '9':
-			b[i] = 'g'
-		}
-	}
-	return string(b)
+	return leet.Replace(w)
 }
+
+var leet = strings.NewReplacer("0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t", "8", "b", "9", "g")
 
 // squeeze shortens runs of three or more of one letter: to two ("killl" →
 // "kill") and to one ("diiie" → "die"). ok is false when w has no such run.
