@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -212,18 +213,26 @@ func (a *Adapter) poll(ctx context.Context) {
 			}
 		}
 		if busy && fresh == 0 {
-			// Nothing new: poll again when a reply is sent (to confirm it)
-			// or a chat starts waiting out a 429, or after a while (to fetch
-			// new messages while a reply is slow).
+			// Nothing new: poll again once the offset moves (the oldest
+			// reply in hand was sent, or its chat started waiting out a
+			// 429), or after a while (to fetch new messages while a reply
+			// is slow). A reply sent past the oldest changes nothing a
+			// poll could confirm.
 			t := time.NewTimer(pollAgainAfter)
-			select {
-			case <-a.acks.progress:
-				// Let the replies finishing at about the same time be
-				// confirmed by the same poll: a poll per reply would cost
-				// more than the reply.
-				sleepCtx(ctx, pollCoalesce)
-			case <-t.C:
-			case <-ctx.Done():
+		wait:
+			for {
+				select {
+				case <-a.acks.progress:
+					if now, _, _ := a.acks.state(); now == offset {
+						continue
+					}
+					// Let the replies finishing at about the same time be
+					// confirmed by the same poll.
+					sleepCtx(ctx, pollCoalesce)
+				case <-t.C:
+				case <-ctx.Done():
+				}
+				break wait
 			}
 			t.Stop()
 		}
@@ -241,8 +250,22 @@ func (a *Adapter) skipUpdate(err error) {
 	}
 }
 
-// updateID reads the update_id of one update of a getUpdates answer.
+// updateID reads the update_id of one update of a getUpdates answer. The Bot
+// API writes it first; reading it there spares decoding the whole update again
+// each time a poll returns the updates in hand.
 func updateID(raw json.RawMessage) (int64, error) {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		n := 0
+		for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			if id, err := strconv.ParseInt(string(rest[:n]), 10, 64); err == nil && id > 0 {
+				return id, nil
+			}
+		}
+	}
 	var head struct {
 		ID json.RawMessage `json:"update_id"`
 	}

@@ -255,6 +255,10 @@ func (r report) print() error {
 		fmt.Printf("stats database         %d messages counted after shutdown (%d replied)\n", r.inDB, res.replies.Load())
 	}
 	fmt.Printf("bot exit               %v\n", exitOf(r.exitErr))
+	if n := res.replies.Load(); n > 0 {
+		polls := r.fake.Count("getUpdates")
+		fmt.Printf("getUpdates calls       %d (%.2f per reply)\n", polls, float64(polls)/float64(n))
+	}
 	if rej := r.fake.Rejected(); len(rej) > 0 {
 		fmt.Printf("fake Bot API rejected  %d requests, first: %v\n", len(rej), rej[0])
 	}
