@@ -48,7 +48,7 @@ const (
 	// order, and the ones past the oldest unanswered cannot be confirmed yet,
 	// so a crash delivers them again. Telegram sends at most 30 messages a
 	// second per bot: this many side by side keep up with it.
-	confirmWindow = 32
+	confirmWindow = 16
 )
 
 // pollAgainAfter is how long the poller waits for a reply to be sent before it
