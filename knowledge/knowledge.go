@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/crisis"
 )
 
 // The training messages (crisis/corpus, examples) are not embedded: the bot
@@ -99,13 +100,18 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	// languages, compiled into one phrase index): it is built beside the rest,
 	// on a loader of its own, so start-up takes the longer of the two, not the
 	// sum.
-	var cl loader
+	var (
+		cl       loader
+		lexicons []crisis.Lexicon
+		model    *crisis.Model
+		detector *crisis.Detector
+	)
 	crisisDone := make(chan struct{})
 	go func() {
 		defer close(crisisDone)
-		k.CrisisLexicons = cl.lexicons(fsys)
-		k.CrisisModel = cl.crisisModel(fsys, k.CrisisLexicons)
-		k.CrisisDetector = cl.detector(k.CrisisLexicons, k.CrisisModel)
+		lexicons = cl.lexicons(fsys)
+		model = cl.crisisModel(fsys, lexicons)
+		detector = cl.detector(lexicons, model)
 	}()
 	k.Topics = l.topics(fsys)
 	k.Messages = l.messages(fsys)
@@ -115,6 +121,7 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)
 	<-crisisDone
+	k.CrisisLexicons, k.CrisisModel, k.CrisisDetector = lexicons, model, detector
 	l.problems = append(l.problems, cl.problems...)
 	// Every check bot.New makes (message keys, duplicate ids, bot.CheckFlow) is
 	// made above, with a line number, so a base that loads here starts a bot.
