@@ -57,7 +57,6 @@ type intentClass struct {
 type intentScratch struct {
 	feat  []uint32
 	probs []float64
-	ws    []string
 	stems []string
 }
 
@@ -89,19 +88,25 @@ func newIntents(m *textclass.Model, topics map[string]*Topic) (*intents, error) 
 	return in, nil
 }
 
-// intentFeatures are the classifier's inputs for normalised text.
+// intentFeatures are the classifier's inputs for normalised text. The words
+// are analysed once, as the matcher does (typos corrected in place), and serve
+// both the BM25 ranking and the word features.
 func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *intentScratch, norm string) []uint32 {
-	sc.ws = textnorm.Words(sc.ws[:0], norm)
-	if len(sc.ws) > maxQueryWords {
-		sc.ws = sc.ws[:maxQueryWords]
+	msc := m.scratch.Get().(*scratch)
+	defer m.scratch.Put(msc)
+	msc.ws = textnorm.Words(msc.ws[:0], norm)
+	if len(msc.ws) > maxQueryWords {
+		msc.ws = msc.ws[:maxQueryWords]
+	}
+	var content, unknown int
+	msc.terms, content, unknown = m.analyzeQuery(msc.terms[:0], msc.ws)
+	first, second := m.rank(msc.terms, msc.scores, msc.qScores, msc.qBest)
+	c1 := coverage(content, unknown) * confidence(first.score)
+	if c1 < answerConfidence && m.difference != nil && m.onlyGeneric(msc.terms) {
+		first, second, c1 = match{topic: m.difference, score: first.score}, match{}, answerConfidence
 	}
 	sc.stems = sc.stems[:0]
-	for _, w := range sc.ws {
-		if !m.surface[w] && !stopWords[w] {
-			if fix, ok := m.correct(w); ok {
-				w = fix
-			}
-		}
+	for _, w := range msc.ws {
 		if len(w) <= 30 {
 			s, ok := m.stemmed[w] // the knowledge base's words are stemmed once
 			if !ok {
@@ -121,7 +126,6 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 	}
 	dst = f.Chars(dst, text)
 	// What the BM25 ranking over the curated topics says, as evidence.
-	first, second, c1, _ := m.lookup(norm)
 	if first.topic != nil {
 		b := int(c1 * 10)
 		dst = append(dst, textclass.Feature("bm25:"+first.topic.ID), textclass.Feature("bm25conf:"+first.topic.ID+":"+strconv.Itoa(b)), textclass.Feature("bm25c:"+strconv.Itoa(b)))
@@ -131,7 +135,7 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 	} else {
 		dst = append(dst, textclass.Feature("bm25:none"))
 	}
-	if n := len(sc.ws); n <= 3 {
+	if n := len(msc.ws); n <= 3 {
 		dst = append(dst, textclass.Feature("len:"+strconv.Itoa(n)))
 	}
 	return dst
