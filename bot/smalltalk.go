@@ -67,6 +67,8 @@ var (
 		"well": true, "oh": true, "lol": true, "haha": true, "hmm": true, "please": true,
 		"pls": true, "plz": true, "there": true, "again": true, "then": true, "and": true, "yeah": true, "yes": true, "really": true, "just": true,
 		"very": true, "much": true, "guys": true, "everyone": true, "friend": true,
+		// Words of address: "thanks mate", "hey bro", "cheers pal".
+		"mate": true, "bro": true, "bruh": true, "dude": true, "man": true, "buddy": true, "pal": true, "fam": true, "sis": true, "folks": true, "all": true, "yall": true,
 	}
 
 	triagePhrases = phrase.MustSet(
