@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"sync"
@@ -351,5 +352,62 @@ func TestCrisisReminder(t *testing.T) {
 	now = now.Add(31 * time.Minute)
 	if r := ask("a", "who runs a support group?"); strings.Contains(bot.Plain(r.Text), reminder) {
 		t.Error("the reminder outlived its half hour")
+	}
+}
+
+// BenchmarkHandleLong is one message of 1,000 words, a pasted story.
+func BenchmarkHandleLong(b *testing.B) {
+	bt := newBot(b)
+	words := strings.Fields("my mum has dementia and i have been looking after her for three years now and honestly i am so tired some days i do not know who i am anymore my brother lives abroad and my friends stopped calling")
+	var sb strings.Builder
+	for i := 0; sb.Len() == 0 || len(strings.Fields(sb.String())) < 1000; i++ {
+		sb.WriteString(words[i%len(words)] + " ")
+	}
+	text := sb.String() + "who runs a carers support group?"
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		bt.Handle(ctx, msg(text))
+	}
+}
+
+// BenchmarkNew500Topics builds the core over a knowledge base of 500 topics
+// (the built-in ones, many times over), as a large community's curators
+// might write.
+func BenchmarkNew500Topics(b *testing.B) {
+	k, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := k.Topics
+	k.Topics = nil
+	for i := 0; len(k.Topics) < 500; i++ {
+		for _, t := range base {
+			t.ID = fmt.Sprintf("%s-%d", t.ID, i)
+			t.Related = nil
+			k.Topics = append(k.Topics, t)
+		}
+	}
+	k.Topics = k.Topics[:500]
+	k.Intents = nil // a model trained for the built-in topics does not fit these
+	// The triage links topics by id: keep it pointing at topics that exist.
+	for i := range k.Triage.Questions {
+		for j := range k.Triage.Questions[i].Options {
+			o := &k.Triage.Questions[i].Options[j]
+			for l, id := range o.Links {
+				o.Links[l] = id + "-0"
+			}
+		}
+	}
+	for i := range k.Triage.Outcomes {
+		for l, id := range k.Triage.Outcomes[i].Links {
+			k.Triage.Outcomes[i].Links[l] = id + "-0"
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bot.New(k); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

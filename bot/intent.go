@@ -44,7 +44,6 @@ type intents struct {
 	model   *textclass.Model
 	meta    IntentMeta
 	classes []intentClass // by class index
-	feat    textclass.Featurizer
 	pool    sync.Pool
 }
 
@@ -87,6 +86,10 @@ func newIntents(m *textclass.Model, topics map[string]*Topic) (*intents, error) 
 	in.pool.New = func() any { return &intentScratch{probs: make([]float64, n)} }
 	return in, nil
 }
+
+// intentFeaturizer makes the intent model's word and character features, the
+// same in training and at run time.
+var intentFeaturizer = textclass.Featurizer{MinN: 3, MaxN: 4}
 
 // intentFeatures are the classifier's inputs for normalised text. The words
 // are analysed once, as the matcher does (typos corrected in place), and serve
@@ -179,7 +182,7 @@ func (b *Bot) classify(norm string) intentDecision {
 	in := b.intents
 	sc := in.pool.Get().(*intentScratch)
 	defer in.pool.Put(sc)
-	sc.feat = b.matcher.intentFeatures(sc.feat[:0], in.feat, sc, norm)
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm)
 	in.model.Predict(sc.feat, sc.probs)
 	return in.decide(sc.probs)
 }

@@ -118,7 +118,7 @@ func TrainIntents(k Knowledge, examples []IntentExample, inputs string) (*textcl
 			resolved = append(resolved, intentClass{kind: KindAnswer, topic: t})
 		}
 	}
-	var f textclass.Featurizer
+	f := intentFeaturizer
 	sc := &intentScratch{}
 	rows := make([]textclass.Example, len(examples))
 	var voices []string

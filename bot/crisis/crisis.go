@@ -24,7 +24,6 @@ package crisis
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -457,6 +456,7 @@ type scratch struct {
 	ws    []string
 	buf   []string
 	hits  []hit
+	uniq  []string
 	fired []string
 	feat  []uint32
 	prob  [2]float64
@@ -644,32 +644,33 @@ func (d *Detector) anySelf(ws []string) bool {
 // (not every concept: "my wife wants" is a household and a desire in many an
 // ordinary question).
 func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []string) []uint32 {
+	// A word said again at once ("no no no", "blah blah blah") says it once:
+	// the model must not read volume as meaning. And it reads at most
+	// maxModelText bytes: the signs in a pasted diary are the rules' to find.
+	sc.uniq = sc.uniq[:0]
 	sc.sb.Reset()
 	prev := ""
 	for _, w := range ws {
-		// A word said again at once ("no no no", "blah blah blah") says it
-		// once: the model must not read volume as meaning.
 		if w == "" || w == prev {
 			continue
 		}
+		if sc.sb.Len()+len(w) >= maxModelText {
+			break
+		}
 		prev = w
+		sc.uniq = append(sc.uniq, w)
 		if sc.sb.Len() > 0 {
 			sc.sb.WriteByte(' ')
 		}
 		sc.sb.WriteString(w)
 	}
-	joined := sc.sb.String()
-	if len(joined) > maxModelText {
-		joined = joined[:maxModelText]
-	}
-	dst = d.feat.Chars(dst, joined)
-	dst = d.feat.Words(dst, ws[:min(len(ws), maxModelText/4)])
+	dst = d.feat.Chars(dst, sc.sb.String())
+	dst = d.feat.Words(dst, sc.uniq)
 	// Words in a negation's reach are features of their own, so "can't keep
 	// going" and "need to keep going" part ways ("not_keep", "not_going").
 	reach := 0
-	for _, w := range ws[:min(len(ws), maxModelText/4)] {
+	for _, w := range sc.uniq {
 		switch {
-		case w == "":
 		case d.neg[w]:
 			reach = 3
 		case clauseBreak[w]:
@@ -682,10 +683,6 @@ func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []stri
 	for _, r := range fired {
 		dst = append(dst, textclass.Feature(r))
 	}
-	// Each feature counts once: "blah blah blah …" repeated 20,000 times is
-	// not 20,000 times as much of anything.
-	slices.Sort(dst)
-	dst = slices.Compact(dst)
 	return dst
 }
 
