@@ -109,7 +109,13 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 		first, second, c1 = match{topic: m.difference, score: first.score}, match{}, answerConfidence
 	}
 	sc.stems = sc.stems[:0]
+	prev := ""
 	for _, w := range msc.ws {
+		// A word said again at once counts once ("blah blah blah").
+		if w == prev {
+			continue
+		}
+		prev = w
 		if len(w) <= 30 {
 			s, ok := m.stemmed[w] // the knowledge base's words are stemmed once
 			if !ok {

@@ -531,14 +531,17 @@ var judgeConcepts = map[string]bool{"death": true, "live": true, "means": true, 
 
 // enoughToJudge reports whether the learned layer may judge a message.
 func (d *Detector) enoughToJudge(ws []string, hits []hit) bool {
-	n, prev := 0, ""
+	n, known, prev := 0, false, ""
 	for _, w := range ws {
 		if w != "" && w != prev {
 			n++
 			prev = w
+			known = known || d.known[w] || d.vocab[w]
 		}
 	}
-	if n >= minModelWords {
+	if n >= minModelWords && known {
+		// Enough words, and at least one the detector knows in some language:
+		// on "asdf qwerty zxcv" a model of text has only its prior to go on.
 		return true
 	}
 	for _, h := range hits {
