@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/supportbot/supportbot/bot/textclass"
-	"github.com/supportbot/supportbot/bot/textnorm"
 )
 
 // Understanding what a message asks is a trained classifier over intents: each
@@ -97,17 +96,7 @@ var intentFeaturizer = textclass.Featurizer{MinN: 3, MaxN: 4}
 func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *intentScratch, norm string) []uint32 {
 	msc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(msc)
-	msc.ws = textnorm.Words(msc.ws[:0], norm)
-	if len(msc.ws) > maxQueryWords {
-		msc.ws = msc.ws[:maxQueryWords]
-	}
-	var content, unknown int
-	msc.terms, content, unknown = m.analyzeQuery(msc.terms[:0], msc.ws)
-	first, second := m.rank(msc.terms, msc.scores, msc.qScores, msc.qBest)
-	c1 := coverage(content, unknown) * confidence(first.score)
-	if c1 < answerConfidence && m.difference != nil && m.onlyGeneric(msc.terms) {
-		first, second, c1 = match{topic: m.difference, score: first.score}, match{}, answerConfidence
-	}
+	first, second, c1, _ := m.analyze(msc, norm)
 	sc.stems = sc.stems[:0]
 	prev := ""
 	for _, w := range msc.ws {

@@ -59,6 +59,8 @@ func (r IntentReport) Write(w io.Writer) {
 		row(v)
 	}
 	row(r.Total)
+	out := r.Total.ByClass["out_of_scope"]
+	fmt.Fprintf(w, "out-of-scope messages answered from the knowledge base: %d of %.0f (%.1f%%)\n", r.Total.OutOfScopeHit, out[1], 100*float64(r.Total.OutOfScopeHit)/max(out[1], 1))
 }
 
 // intentOptions are the intent model's training settings.

@@ -458,6 +458,12 @@ func confidence(score float64) float64 {
 func (m *matcher) lookup(norm string) (first, second match, conf1, conf2 float64) {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
+	return m.analyze(sc, norm)
+}
+
+// analyze is [matcher.lookup] on the caller's scratch, which keeps the
+// message's words (typos corrected) in sc.ws for further use.
+func (m *matcher) analyze(sc *scratch, norm string) (first, second match, conf1, conf2 float64) {
 	sc.ws = textnorm.Words(sc.ws[:0], norm)
 	if len(sc.ws) > maxQueryWords {
 		sc.ws = sc.ws[:maxQueryWords]

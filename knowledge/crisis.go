@@ -258,7 +258,6 @@ type CorpusFile struct {
 	Voice  string              `yaml:"voice"`
 	Crisis map[string][]string `yaml:"crisis"`
 	Benign map[string][]string `yaml:"benign"`
-	Lines  map[string]int      `yaml:"-"` // message → line, for problems
 }
 
 // ExampleFile is one examples/*.yaml file: messages in one voice, by intent.
@@ -295,7 +294,7 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 	read(CorpusDir, func(name string, root *yaml.Node) {
 		var c CorpusFile
 		if l.decode(name, root, &c) {
-			c.File, c.Lines = name, messageLines(root)
+			c.File = name
 			if c.Voice == "" {
 				c.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
 			}
@@ -305,7 +304,7 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 	read(ExamplesDir, func(name string, root *yaml.Node) {
 		var e ExampleFile
 		if l.decode(name, root, &e) {
-			e.File, e.Lines = name, messageLines(root)
+			e.File = name
 			if e.Voice == "" {
 				e.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
 			}
@@ -313,24 +312,6 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 		}
 	})
 	return t, l.problems
-}
-
-// messageLines maps every string in a YAML tree to its line.
-func messageLines(n *yaml.Node) map[string]int {
-	out := map[string]int{}
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n.Kind == yaml.ScalarNode {
-			if _, ok := out[n.Value]; !ok {
-				out[n.Value] = n.Line
-			}
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
 }
 
 // CrisisExamples flattens the corpus for training the crisis check: every

@@ -340,10 +340,6 @@ func allIn(set map[string]bool, pattern string) bool {
 	return pattern != ""
 }
 
-// negationWords are English negations that may stand inside a pattern; a
-// pattern holding one is read as negating on purpose.
-var negationWords = map[string]bool{"not": true, "never": true, "no": true, "dont": true, "didnt": true, "wont": true, "cant": true, "isnt": true, "arent": true, "wasnt": true, "nothing": true, "noone": true, "without": true, "nobody": true, "wouldnt": true, "hadnt": true}
-
 // addPattern normalises a lexicon pattern and files it under e.
 func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
 	if isCJK(p) {
@@ -366,7 +362,7 @@ func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
 	}
 	for _, f := range strings.Fields(n) {
 		for _, w := range strings.Split(f, "|") {
-			if negationWords[w] || d.neg[w] {
+			if d.neg[w] {
 				e.negates = true
 			}
 		}
@@ -582,7 +578,7 @@ func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
 		}
 		hits = append(hits, hit{e: e, start: start, end: end, pattern: idx})
 	})
-	if len(d.cjk) > 0 && !isASCII(raw) && hasCJK(raw) {
+	if len(d.cjk) > 0 && !isASCII(raw) && isCJK(raw) {
 		compact := compactCJK(raw)
 		for _, b := range d.cjkBenign {
 			// Set the idiom aside ("想死你了", I miss you so much).
@@ -725,8 +721,6 @@ func isCJK(s string) bool {
 	}
 	return false
 }
-
-func hasCJK(s string) bool { return isCJK(s) }
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

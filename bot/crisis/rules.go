@@ -89,6 +89,8 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 		// Concepts combine within one language (English words stand in any:
 		// people mix languages): German "die" is an article, not a death.
 		same := func(b hit) bool { return b.e.lang == a.e.lang }
+		// kin reports whether b is the named concept in a's language.
+		kin := func(b hit, name string) bool { return b.e.kind == kindConcept && b.e.name == name && same(b) }
 		switch a.e.name {
 		case "mention":
 			// "suicide", "self-harm", "overdose" named: a sign when it is the
@@ -139,21 +141,21 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			}
 		case "quantity":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "means" && same(b) && after(a, b, 4) && d.any(hits, "death") {
+				if kin(b, "means") && after(a, b, 4) && d.any(hits, "death") {
 					// "how many tylenol until you dont wake up": a method asked
 					add("suicide", "quantity+means+death", a, b)
 				}
 			}
 		case "toxic":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "ingest" && same(b) && before(b, a, 4) {
+				if kin(b, "ingest") && before(b, a, 4) {
 					// "I ate rat poison", "drank bleach"
 					add("overdose", "ingest+toxic", b, a)
 				}
 			}
 		case "ingest":
 			for _, b := range hits {
-				if b.e.kind != kindConcept || b.e.name != "means" || !same(b) || !after(a, b, 6) {
+				if !kin(b, "means") || !after(a, b, 6) {
 					continue
 				}
 				for _, c := range hits {
@@ -175,14 +177,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 				continue
 			}
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "household" && same(b) && before(b, a, 5) {
+				if kin(b, "household") && before(b, a, 5) {
 					// "my stepdad hits me", "when he drinks he chokes me"
 					add("abuse", "household+violence", b, a)
 				}
 			}
 		case "threat":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "household" && same(b) && near(a, b, 6) {
+				if kin(b, "household") && near(a, b, 6) {
 					// "my husband threatened to take the kids and hurt me"
 					add("abuse", "household+threat", b, a)
 				}

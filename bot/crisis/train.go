@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -173,11 +172,6 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 		}
 		if f := 5 * tp / (5*tp + 4*fn + fp); f > bestF {
 			best, bestF = t, f
-		}
-	}
-	if os.Getenv("DUMP") != "" {
-		for i, r := range rows {
-			fmt.Fprintf(os.Stderr, "OOF\t%.3f\t%d\t%v\t%v\t%s\t%s\n", oof[i], r.ex.Class, r.rules, r.judged, r.voice, examples[i].Text)
 		}
 	}
 	rep := Report{Threshold: best}

@@ -33,6 +33,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/internal/logsum"
 )
 
 // ErrUnauthorized is returned (wrapped) by [New] and [Adapter.Run] when Discord
@@ -98,7 +99,7 @@ type Adapter struct {
 
 	// Warnings that a burst of traffic repeats (429s, failing calls): one
 	// line per interval each, with a count.
-	rateLimited, callFailed *summary
+	rateLimited, callFailed *logsum.Summary
 }
 
 // New checks cfg, prepares the Discord session and verifies the token (GET
@@ -161,8 +162,8 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.LogLevel = discordgo.LogWarning
 	a.session = s
-	a.rateLimited = newSummary(a.log, slog.LevelWarn, "rate limited, retrying")
-	a.callFailed = newSummary(a.log, slog.LevelWarn, "discord api call failed")
+	a.rateLimited = logsum.New(a.log, slog.LevelWarn, "rate limited, retrying")
+	a.callFailed = logsum.New(a.log, slog.LevelWarn, "discord api call failed")
 
 	me, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
@@ -181,7 +182,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	})
 	s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { a.log.Info("gateway session resumed") })
 	s.AddHandler(func(_ *discordgo.Session, rl *discordgo.RateLimit) {
-		a.rateLimited.add("retry_after_ms", rl.RetryAfter.Milliseconds())
+		a.rateLimited.Add("retry_after_ms", rl.RetryAfter.Milliseconds())
 	})
 	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		if ic.Interaction != nil {
@@ -226,8 +227,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	a.connected.Store(false)
 	a.waitIdle()
-	a.rateLimited.flush()
-	a.callFailed.flush()
+	a.rateLimited.Flush()
+	a.callFailed.Flush()
 	return nil
 }
 
@@ -346,7 +347,7 @@ func (a *Adapter) waitIdle() {
 // apiFailed logs a failed platform call without text, ids or tokens and counts
 // it in the stats.
 func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
-	a.callFailed.add("call", what, "err", safeErr(err))
+	a.callFailed.Add("call", what, "err", safeErr(err))
 	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrPlatformAPI}
 	if rerr := a.rec.Record(ctx, ev); rerr != nil {
 		a.log.Warn("record usage event", "err", rerr)

@@ -133,7 +133,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		if s != nil && errors.As(err, &tooMany) {
 			a.throttle.set(s.chat, time.Now().Add(wait))
 		}
-		a.retryWarn.add("method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
+		a.retryWarn.Add("method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
 		if werr := a.waitRetry(ctx, wait); werr != nil {
 			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, werr, err)
 			break
@@ -152,7 +152,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		a.log.Debug("telegram call cancelled", "method", method)
 		return err
 	}
-	a.callFailed.add("method", method, "status", status, "err", a.redact(err))
+	a.callFailed.Add("method", method, "status", status, "err", a.redact(err))
 	a.record(ctx, community, bot.ErrPlatformAPI)
 	return err
 }

@@ -180,7 +180,7 @@ func (a *Adapter) poll(ctx context.Context) {
 			}
 			a.connected.Store(false)
 			backoff = min(max(2*backoff, 100*time.Millisecond), maxPollBackoff)
-			a.pollFailed.add("err", a.redact(err), "retry_ms", backoff.Milliseconds())
+			a.pollFailed.Add("err", a.redact(err), "retry_ms", backoff.Milliseconds())
 			if !sleepCtx(ctx, backoff) {
 				return
 			}
@@ -244,7 +244,7 @@ func (a *Adapter) poll(ctx context.Context) {
 func (a *Adapter) skipUpdate(err error) {
 	a.undecodable.Add(1)
 	var typ *json.UnmarshalTypeError
-	a.skipped.add("type_error", errors.As(err, &typ), "skipped_total", a.undecodable.Load())
+	a.skipped.Add("type_error", errors.As(err, &typ), "skipped_total", a.undecodable.Load())
 	if a.cfg.OnAPICall != nil {
 		a.cfg.OnAPICall("undecodable_update", ErrUndecodable)
 	}

@@ -209,5 +209,5 @@ func (a *Adapter) chatFlooded() {
 	if a.cfg.OnAPICall != nil {
 		a.cfg.OnAPICall("flood_limit", ErrFlooded)
 	}
-	a.floodWarn.add("reason", "chat queue full", "queue", maxChatQueue)
+	a.floodWarn.Add("reason", "chat queue full", "queue", maxChatQueue)
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/internal/logsum"
 )
 
 // ErrUnauthorized is returned (wrapped) by [New] when Telegram rejects the token.
@@ -138,7 +139,7 @@ type Adapter struct {
 	throttle    throttle      // chats Telegram asked (429) not to send to for now
 	undecodable atomic.Uint64 // updates skipped because they could not be decoded
 	// Warnings an outsider can repeat at will, one line per interval each.
-	retryWarn, callFailed, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *summary
+	retryWarn, callFailed, floodWarn, skipped, pollFailed, webhookDenied, webhookBad *logsum.Summary
 }
 
 // Commands are the commands registered with setMyCommands.
@@ -194,13 +195,13 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.floodDM = newFloodLimit(cmp.Or(cfg.DMFloodPerMinute, 30), cmp.Or(cfg.DMFloodBurst, 10), time.Now)
 		a.crisis = newFloodLimit(cmp.Or(cfg.CrisisPerMinute, 1), cmp.Or(cfg.CrisisBurst, 3), time.Now)
 	}
-	a.retryWarn = newSummary(a.log, slog.LevelWarn, "telegram call failed, retrying")
-	a.callFailed = newSummary(a.log, slog.LevelError, "telegram call failed")
-	a.floodWarn = newSummary(a.log, slog.LevelWarn, "chat over the flood limit, dropping replies")
-	a.skipped = newSummary(a.log, slog.LevelWarn, "update undecodable, skipped")
-	a.pollFailed = newSummary(a.log, slog.LevelWarn, "getUpdates failed, retrying")
-	a.webhookDenied = newSummary(a.log, slog.LevelWarn, "webhook request without the right secret")
-	a.webhookBad = newSummary(a.log, slog.LevelWarn, "webhook update undecodable")
+	a.retryWarn = logsum.New(a.log, slog.LevelWarn, "telegram call failed, retrying")
+	a.callFailed = logsum.New(a.log, slog.LevelError, "telegram call failed")
+	a.floodWarn = logsum.New(a.log, slog.LevelWarn, "chat over the flood limit, dropping replies")
+	a.skipped = logsum.New(a.log, slog.LevelWarn, "update undecodable, skipped")
+	a.pollFailed = logsum.New(a.log, slog.LevelWarn, "getUpdates failed, retrying")
+	a.webhookDenied = logsum.New(a.log, slog.LevelWarn, "webhook request without the right secret")
+	a.webhookBad = logsum.New(a.log, slog.LevelWarn, "webhook update undecodable")
 	a.queues = newQueues()
 	a.acks = newAcks()
 	a.stopping = make(chan struct{})
@@ -329,8 +330,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.cfg.Webhook == nil {
 		a.confirm(work)
 	}
-	for _, s := range []*summary{a.retryWarn, a.callFailed, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
-		s.flush()
+	for _, s := range []*logsum.Summary{a.retryWarn, a.callFailed, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
+		s.Flush()
 	}
 	a.connected.Store(false)
 	return err
@@ -413,7 +414,7 @@ func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) error {
 		if a.cfg.OnAPICall != nil {
 			a.cfg.OnAPICall("flood_limit", ErrFlooded)
 		}
-		a.floodWarn.add("kind", string(r.Kind), "group", in.group)
+		a.floodWarn.Add("kind", string(r.Kind), "group", in.group)
 		return nil
 	}
 	edit := r.Replace && in.callbackID != "" && in.messageID != 0 && len(chunks) == 1

@@ -85,7 +85,7 @@ func (a *Adapter) webhookHandler(ctx context.Context) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get(SecretHeader)), want) != 1 {
 			// Anyone can send these: counted, one line a minute at most.
-			a.webhookDenied.add()
+			a.webhookDenied.Add()
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -102,7 +102,7 @@ func (a *Adapter) webhookHandler(ctx context.Context) http.Handler {
 		if err := dec.Decode(&u); err != nil {
 			// The error may quote the payload; log only its class.
 			var syn *json.SyntaxError
-			a.webhookBad.add("syntax_error", errors.As(err, &syn))
+			a.webhookBad.Add("syntax_error", errors.As(err, &syn))
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}

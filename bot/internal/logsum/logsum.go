@@ -1,4 +1,7 @@
-package telegram
+// Package logsum keeps warnings that outsiders can repeat at will to one log
+// line per interval. Both adapters use it: their floods (429 storms, bad
+// webhook requests, an outage) are the same problem.
+package logsum
 
 import (
 	"context"
@@ -7,15 +10,15 @@ import (
 	"time"
 )
 
-// summaryInterval is how often a repeated warning may write a line.
-const summaryInterval = time.Minute
+// Interval is how often a repeated warning may write a line.
+const Interval = time.Minute
 
-// summary keeps a warning that outsiders can repeat at will (a bad webhook
+// Summary keeps a warning that outsiders can repeat at will (a bad webhook
 // request, a 429 storm) to one log line per interval: the first occurrence is
 // logged at once, the next ones are counted, and the first occurrence after the
 // interval logs with "repeated", the number of occurrences not logged since.
 // The attributes logged are those of the occurrence that writes the line.
-type summary struct {
+type Summary struct {
 	log   *slog.Logger
 	level slog.Level
 	msg   string
@@ -27,12 +30,13 @@ type summary struct {
 	skipped int       // occurrences since, not logged
 }
 
-func newSummary(log *slog.Logger, level slog.Level, msg string) *summary {
-	return &summary{log: log, level: level, msg: msg, every: summaryInterval, now: time.Now}
+// New returns a Summary that logs msg at level.
+func New(log *slog.Logger, level slog.Level, msg string) *Summary {
+	return &Summary{log: log, level: level, msg: msg, every: Interval, now: time.Now}
 }
 
-// add counts one occurrence and logs it if the interval has passed.
-func (s *summary) add(args ...any) {
+// Add counts one occurrence and logs it if the interval has passed.
+func (s *Summary) Add(args ...any) {
 	s.mu.Lock()
 	now := s.now()
 	if !s.last.IsZero() && now.Sub(s.last) < s.every {
@@ -49,8 +53,8 @@ func (s *summary) add(args ...any) {
 	s.log.Log(context.Background(), s.level, s.msg, args...)
 }
 
-// flush logs the count of occurrences not logged yet, if any (at shutdown).
-func (s *summary) flush() {
+// Flush logs the count of occurrences not logged yet, if any (at shutdown).
+func (s *Summary) Flush() {
 	s.mu.Lock()
 	n := s.skipped
 	s.skipped = 0
