@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/supportbot/supportbot/bot/crisis"
 	"github.com/supportbot/supportbot/bot/textnorm"
