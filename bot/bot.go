@@ -112,10 +112,10 @@ type ErrorKind string
 
 // The error kinds.
 const (
-	ErrForgedPayload ErrorKind = "forged_payload" // button data the bot did not make, or from an older version
-	ErrPlatformAPI   ErrorKind = "platform_api"   // a platform API call failed for good
-	ErrStore         ErrorKind = "store"          // the stats store could not write
-	ErrPanic         ErrorKind = "panic"          // a handler recovered from a panic
+	ErrorKindForgedPayload ErrorKind = "forged_payload" // button data the bot did not make, or from an older version
+	ErrorKindPlatformAPI   ErrorKind = "platform_api"   // a platform API call failed for good
+	ErrorKindStore         ErrorKind = "store"          // the stats store could not write
+	ErrorKindPanic         ErrorKind = "panic"          // a handler recovered from a panic
 )
 
 // Event is one anonymous usage event. It holds no text and no id of a person:

@@ -126,7 +126,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (r Reply) {
 			// message and answer with the fallback.
 			b.log.Error("handler panic", "platform", m.Platform, "panic", fmt.Sprint(p))
 			r = b.fallback()
-			ev.Err = ErrPanic
+			ev.Err = ErrorKindPanic
 		}
 		ev.Kind = r.Kind
 		if r.Kind == KindAnswer {
@@ -171,7 +171,7 @@ func (b *Bot) handleData(m Message, ev *Event) Reply {
 	if r, ok := b.triage.handleData(m, ev); ok {
 		return r
 	}
-	ev.Err = ErrForgedPayload
+	ev.Err = ErrorKindForgedPayload
 	return b.expired()
 }
 

@@ -146,9 +146,9 @@ func TestHandleData(t *testing.T) {
 		{bot.DataAbout, bot.KindAnswer, "privacy", ""},
 		{bot.DataTopicPrefix + "cost", bot.KindAnswer, "cost", ""},
 		{bot.DataTriage, bot.KindTriage, "", ""},
-		{bot.DataTopicPrefix + "no-such-topic", bot.KindFallback, "", bot.ErrForgedPayload},
-		{"garbage\x00data", bot.KindFallback, "", bot.ErrForgedPayload},
-		{strings.Repeat("x", 5000), bot.KindFallback, "", bot.ErrForgedPayload},
+		{bot.DataTopicPrefix + "no-such-topic", bot.KindFallback, "", bot.ErrorKindForgedPayload},
+		{"garbage\x00data", bot.KindFallback, "", bot.ErrorKindForgedPayload},
+		{strings.Repeat("x", 5000), bot.KindFallback, "", bot.ErrorKindForgedPayload},
 	}
 	for _, tc := range tests {
 		t.Run(tc.data[:min(len(tc.data), 20)], func(t *testing.T) {

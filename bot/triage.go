@@ -236,7 +236,7 @@ func (t *triage) handleData(m Message, ev *Event) (Reply, bool) {
 	}
 	if !ok {
 		// Forged, damaged, or made for a flow that has changed shape since.
-		ev.Err = ErrForgedPayload
+		ev.Err = ErrorKindForgedPayload
 		t.memory.forget(ev.Session)
 		return t.expired(), true
 	}

@@ -55,7 +55,7 @@ func FuzzTriageDecode(f *testing.F) {
 			t.Errorf("data %q: empty reply", data)
 		}
 		// ok now says whether the data is a state of this flow.
-		if mine && !ok && (rec.ev.Err != ErrForgedPayload || r.Kind != KindFallback) {
+		if mine && !ok && (rec.ev.Err != ErrorKindForgedPayload || r.Kind != KindFallback) {
 			t.Errorf("data %q: got %s, err %q; want the expired reply, counted as forged", data, r.Kind, rec.ev.Err)
 		}
 	})

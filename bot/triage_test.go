@@ -259,8 +259,8 @@ func TestTriageForgedData(t *testing.T) {
 		strings.Repeat("t1.", 30),
 	} {
 		r, ev := press(t, b, rec, "f", data)
-		if r.Kind != bot.KindFallback || ev.Err != bot.ErrForgedPayload || !hasData(r.Choices, bot.DataTriage) {
-			t.Errorf("data %q: got %s, err %q, choices %+v; want fallback, %q, a start-again button", data, r.Kind, ev.Err, r.Choices, bot.ErrForgedPayload)
+		if r.Kind != bot.KindFallback || ev.Err != bot.ErrorKindForgedPayload || !hasData(r.Choices, bot.DataTriage) {
+			t.Errorf("data %q: got %s, err %q, choices %+v; want fallback, %q, a start-again button", data, r.Kind, ev.Err, r.Choices, bot.ErrorKindForgedPayload)
 		}
 	}
 }
@@ -284,7 +284,7 @@ func TestTriageButtonsFromAnotherFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bot.New with the answers of question 2 swapped: %v", err)
 	}
-	if r, ev := press(t, edited, rec, "c", button); r.Kind != bot.KindFallback || ev.Err != bot.ErrForgedPayload {
-		t.Errorf("an old button on the edited flow: got %s, err %q; want fallback, %q", r.Kind, ev.Err, bot.ErrForgedPayload)
+	if r, ev := press(t, edited, rec, "c", button); r.Kind != bot.KindFallback || ev.Err != bot.ErrorKindForgedPayload {
+		t.Errorf("an old button on the edited flow: got %s, err %q; want fallback, %q", r.Kind, ev.Err, bot.ErrorKindForgedPayload)
 	}
 }

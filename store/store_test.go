@@ -197,8 +197,8 @@ func TestCounts(t *testing.T) {
 			t.Errorf("by_platform[%s]: got %d, want %d", p, got.ByPlatform[p], n)
 		}
 	}
-	if got.Errors[string(bot.ErrForgedPayload)] != 1 {
-		t.Errorf("errors[forged_payload]: got %d, want 1", got.Errors[string(bot.ErrForgedPayload)])
+	if got.Errors[string(bot.ErrorKindForgedPayload)] != 1 {
+		t.Errorf("errors[forged_payload]: got %d, want 1", got.Errors[string(bot.ErrorKindForgedPayload)])
 	}
 	if got.ByTopic[t1] < 2 || got.ByTopic[t2] < 1 {
 		t.Errorf("by_topic: got %v, want %s ≥ 2 and %s ≥ 1 (pressed)", got.ByTopic, t1, t2)
@@ -498,8 +498,8 @@ func goldenEvents(db *store.DB, now time.Time) {
 		}
 	}
 	rec(2, 14, bot.Event{Platform: "telegram", Community: "dm", Session: 9999, Kind: bot.KindCrisis})
-	rec(1, 8, bot.Event{Platform: "discord", Community: "8812", Session: 10000, Kind: bot.KindFallback, Err: bot.ErrForgedPayload})
-	rec(1, 8, bot.Event{Platform: "discord", Err: bot.ErrPlatformAPI})
+	rec(1, 8, bot.Event{Platform: "discord", Community: "8812", Session: 10000, Kind: bot.KindFallback, Err: bot.ErrorKindForgedPayload})
+	rec(1, 8, bot.Event{Platform: "discord", Err: bot.ErrorKindPlatformAPI})
 }
 
 // TestGolden checks the text report against testdata/report.golden, and writes

@@ -365,7 +365,7 @@ func (w *writer) done(r flushResult) {
 		w.pending.rows[k] += n // already counted once: kept past the bound
 	}
 	w.pending.events += r.b.events
-	w.force(rowKey{w.hourNow(), "", "", mError, string(bot.ErrStore)}, 1)
+	w.force(rowKey{w.hourNow(), "", "", mError, string(bot.ErrorKindStore)}, 1)
 	w.failing = true
 	if now := w.now(); now.Sub(w.lastLog) >= errorLogPeriod {
 		w.lastLog = now

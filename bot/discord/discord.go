@@ -348,7 +348,7 @@ func (a *Adapter) waitIdle() {
 // it in the stats.
 func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
 	a.callFailed.Add("call", what, "err", safeErr(err))
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrPlatformAPI}
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPlatformAPI}
 	if rerr := a.rec.Record(ctx, ev); rerr != nil {
 		a.log.Warn("record usage event", "err", rerr)
 	}

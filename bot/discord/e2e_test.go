@@ -220,7 +220,7 @@ func TestTriageByButtonsWithRestart(t *testing.T) {
 		t.Errorf("%d sessions identified, want 2 (one per adapter)", h.fake.Identifies())
 	}
 	for _, e := range h.rec.all() {
-		if e.Err == bot.ErrForgedPayload {
+		if e.Err == bot.ErrorKindForgedPayload {
 			t.Errorf("a genuine button was counted as forged")
 		}
 	}
@@ -366,7 +366,7 @@ func TestForgedCustomID(t *testing.T) {
 			}
 		})
 	}
-	h.rec.wait(t, "counting the forged payload", isErr(bot.ErrForgedPayload))
+	h.rec.wait(t, "counting the forged payload", isErr(bot.ErrorKindForgedPayload))
 }
 
 func TestRateLimitedFollowup(t *testing.T) {
@@ -381,7 +381,7 @@ func TestRateLimitedFollowup(t *testing.T) {
 		t.Errorf("%d followup attempts, want 2 (the 429, then the retry)", n)
 	}
 	for _, e := range h.rec.all() {
-		if e.Err == bot.ErrPlatformAPI {
+		if e.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a retried 429 was counted as a platform failure")
 		}
 	}
@@ -398,7 +398,7 @@ func TestServerErrorIsRetried(t *testing.T) {
 		t.Errorf("%d callback attempts, want 2 (the 500, then the retry)", n)
 	}
 	for _, e := range h.rec.all() {
-		if e.Err == bot.ErrPlatformAPI {
+		if e.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a 500 that a retry got past was counted as a platform failure")
 		}
 	}
@@ -414,7 +414,7 @@ func TestAPIFailureIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := h.rec.wait(t, "of a platform failure", isErr(bot.ErrPlatformAPI))
+	ev := h.rec.wait(t, "of a platform failure", isErr(bot.ErrorKindPlatformAPI))
 	if ev.Platform != "discord" || ev.Community != guildID {
 		t.Errorf("failure counted as %q/%q", ev.Platform, ev.Community)
 	}
@@ -628,7 +628,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	if c.Type != discordtest.CallbackMessage || c.Message.Content == "" {
 		t.Errorf("got type %d %q, want an apology", c.Type, c.Message.Content)
 	}
-	h.rec.wait(t, "of the panic", isErr(bot.ErrPanic))
+	h.rec.wait(t, "of the panic", isErr(bot.ErrorKindPanic))
 	h.fake.SendMessage(inDM, h.secret("hello there"), false)
 	if c := h.wait(1, discordtest.ForChannel(dmChannel))[0]; c.Message.Content == "" {
 		t.Errorf("no apology in the DM")

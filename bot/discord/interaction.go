@@ -106,7 +106,7 @@ func (a *Adapter) panicked(ctx context.Context, community string, p any) {
 	// The panic value is an internal error, not a payload; its type is enough
 	// to find it and cannot carry a person's words.
 	a.log.Error("recovered from panic", "panic_type", fmt.Sprintf("%T", p))
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrPanic}
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPanic}
 	if err := a.rec.Record(ctx, ev); err != nil {
 		a.log.Warn("record usage event", "err", err)
 	}

@@ -90,7 +90,7 @@ func bufferBody(req *http.Request) error {
 // call runs one Bot API method with bounded retries: a 429 waits its retry_after,
 // a 5xx or a timeout backs off exponentially with jitter. Each attempt is
 // reported to OnAPICall. A call that fails for good is logged (method, status,
-// redacted error: never text or ids) and counted as [bot.ErrPlatformAPI] under
+// redacted error: never text or ids) and counted as [bot.ErrorKindPlatformAPI] under
 // community.
 func (a *Adapter) call(ctx context.Context, method, community string, fn func(ctx context.Context) error) error {
 	var err error
@@ -153,7 +153,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		return err
 	}
 	a.callFailed.Add("method", method, "status", status, "err", a.redact(err))
-	a.record(ctx, community, bot.ErrPlatformAPI)
+	a.record(ctx, community, bot.ErrorKindPlatformAPI)
 	return err
 }
 

@@ -349,7 +349,7 @@ func (a *Adapter) process(ctx context.Context, u *models.Update) (finished bool)
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("panic handling update", "panic", fmt.Sprint(p))
-			a.record(ctx, in.msg.Community, bot.ErrPanic)
+			a.record(ctx, in.msg.Community, bot.ErrorKindPanic)
 			if in.chatID != 0 {
 				a.sendChunks(ctx, in, []string{escape(adapterFallback)}, nil, false)
 			}

@@ -185,7 +185,7 @@ func TestTriageStepOnUneditableMessageSentAnew(t *testing.T) {
 	}
 	e.rec.wait(t, "triage step 2", func(ev bot.Event) bool { return ev.TriageStep == 2 })
 	for _, ev := range e.rec.all() {
-		if ev.Err == bot.ErrPlatformAPI {
+		if ev.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a stale message counted as an API failure: %+v", ev)
 		}
 	}
@@ -291,7 +291,7 @@ func TestForgedCallbackIsExpiredAndCounted(t *testing.T) {
 	if v := visible(t, got); !strings.HasPrefix(v, firstLine(want.Text)) || strings.Contains(got.Text, "forged") {
 		t.Errorf("forged press answered %q, want the expired reply %q without the data", v, firstLine(want.Text))
 	}
-	e.rec.wait(t, "forged payload", func(ev bot.Event) bool { return ev.Err == bot.ErrForgedPayload && ev.Platform == "telegram" })
+	e.rec.wait(t, "forged payload", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindForgedPayload && ev.Platform == "telegram" })
 
 	// An inline-message press has no chat: answered, nothing sent.
 	e.srv.PushRaw([]byte(`{"callback_query":{"id":"inline1","from":{"id":5,"is_bot":false,"first_name":"x"},"inline_message_id":"abc","chat_instance":"1","data":"start"}}`))
@@ -507,7 +507,7 @@ func TestRetryAfter429ThenSuccess(t *testing.T) {
 		t.Errorf("API calls %v, want a failed sendMessage then a successful one", calls)
 	}
 	for _, ev := range e.rec.all() {
-		if ev.Err == bot.ErrPlatformAPI {
+		if ev.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a retried 429 was counted as a failure: %+v", ev)
 		}
 	}
@@ -548,7 +548,7 @@ func TestPersistentFailureLoggedAndCounted(t *testing.T) {
 		e.srv.FailNext("sendMessage", telegramtest.Failure{Code: 500})
 	}
 	e.srv.SendText(dm, person, question)
-	ev := e.rec.wait(t, "platform_api failure", func(ev bot.Event) bool { return ev.Err == bot.ErrPlatformAPI })
+	ev := e.rec.wait(t, "platform_api failure", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPlatformAPI })
 	if ev.Platform != "telegram" || ev.Community != bot.CommunityDM || ev.Kind != "" {
 		t.Errorf("failure event %+v, want platform telegram, community dm, no kind", ev)
 	}
@@ -574,7 +574,7 @@ func TestPanicRecoveredWithFallback(t *testing.T) {
 	if !strings.Contains(visible(t, c), "Sorry") {
 		t.Errorf("after a panic got %q, want the fallback", visible(t, c))
 	}
-	e.rec.wait(t, "panic", func(ev bot.Event) bool { return ev.Err == bot.ErrPanic })
+	e.rec.wait(t, "panic", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPanic })
 	if got := visible(t, e.ask(dm, person, "hello")); got != "fine" {
 		t.Errorf("after a panic the next message got %q", got)
 	}

@@ -100,7 +100,7 @@ func TestMetrics(t *testing.T) {
 		{Platform: "telegram", Community: "-100123456789", Session: 987654321, Kind: bot.KindAnswer, Topic: "cost", Latency: 300 * time.Microsecond},
 		{Platform: "telegram", Community: bot.CommunityDM, Kind: bot.KindTriage, Latency: 2 * time.Millisecond},
 		{Platform: "discord", Community: "112233445566778899", Kind: bot.KindCrisis, Latency: 40 * time.Millisecond},
-		{Platform: "telegram", Err: bot.ErrPlatformAPI},
+		{Platform: "telegram", Err: bot.ErrorKindPlatformAPI},
 	}
 	for _, ev := range events {
 		if err := rec.Record(ctx, ev); err != nil {

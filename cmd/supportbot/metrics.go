@@ -207,7 +207,7 @@ func kindLabel(k bot.Kind) string {
 
 func errLabel(k bot.ErrorKind) string {
 	switch k {
-	case bot.ErrForgedPayload, bot.ErrPlatformAPI, bot.ErrStore, bot.ErrPanic:
+	case bot.ErrorKindForgedPayload, bot.ErrorKindPlatformAPI, bot.ErrorKindStore, bot.ErrorKindPanic:
 		return string(k)
 	}
 	return "other"
