@@ -56,6 +56,26 @@ type Report struct {
 	Latency map[string]int64 `json:"latency"`
 	// Days is the per-day series over the range (UTC days).
 	Days []Day `json:"days"`
+	// Counters holds, by name, each of [Counters] that has no field of its
+	// own above (none yet: a new counter lands here until it earns one).
+	Counters map[string]*Count `json:"counters,omitempty"`
+}
+
+// Count is the total of one of [Counters] and, when it has a Label, its counts
+// by key.
+type Count struct {
+	Total int64            `json:"total"`
+	ByKey map[string]int64 `json:"by_key,omitempty"`
+}
+
+func (c *Count) add(key string, n int64) {
+	c.Total += n
+	if key != "" {
+		if c.ByKey == nil {
+			c.ByKey = map[string]int64{}
+		}
+		c.ByKey[key] += n
+	}
 }
 
 // Triage is the triage funnel.
@@ -76,6 +96,11 @@ type Day struct {
 
 // Empty reports whether the report found nothing at all.
 func (r *Report) Empty() bool {
+	for _, c := range r.Counters {
+		if c.Total != 0 {
+			return false
+		}
+	}
 	return r.Messages == 0 && r.Sessions == 0 && len(r.Errors) == 0 && r.Dropped == 0 && r.Triage.Started == 0
 }
 
@@ -100,6 +125,14 @@ func newReport(f Filter) *Report {
 	}
 	for _, k := range bot.Kinds {
 		r.ByKind[string(k)] = 0
+	}
+	for _, c := range Counters {
+		if c.fold == nil {
+			if r.Counters == nil {
+				r.Counters = map[string]*Count{}
+			}
+			r.Counters[c.Name] = &Count{}
+		}
 	}
 	for d := r.Since.Truncate(24 * time.Hour); d.Before(r.Until); d = d.Add(24 * time.Hour) {
 		r.Days = append(r.Days, Day{Date: d.Format(time.DateOnly)})
@@ -163,49 +196,19 @@ GROUP BY bucket, platform, metric, key`,
 
 // add folds one counter row into the report.
 func (r *Report) add(bucket int64, platform, metric, key string, n int64) {
+	c := counterNamed(metric)
+	if c == nil {
+		return // a counter this version no longer keeps
+	}
 	var dayp *Day
 	if i := int((bucket - r.Since.Truncate(24*time.Hour).Unix()) / day); i >= 0 && i < len(r.Days) {
 		dayp = &r.Days[i]
 	}
-	switch metric {
-	case mMessages:
-		r.Messages += n
-		r.ByPlatform[platform] += n
-		if dayp != nil {
-			dayp.Messages += n
-		}
-	case mSessions:
-		r.Sessions += n
-		if dayp != nil {
-			dayp.Sessions += n
-		}
-	case mKind:
-		r.ByKind[key] += n
-	case mTopic:
-		r.ByTopic[key] += n
-	case mClarify:
-		r.Clarifications += n
-	case mTriageStarted:
-		r.Triage.Started += n
-	case mTriageStep:
-		step, err := strconv.Atoi(strings.TrimSuffix(key, "+"))
-		if err != nil || step < 1 {
-			return
-		}
-		for len(r.Triage.Steps) < step {
-			r.Triage.Steps = append(r.Triage.Steps, 0)
-		}
-		r.Triage.Steps[step-1] += n
-	case mTriageOutcome:
-		r.Triage.Completed += n
-		r.Triage.Outcomes[key] += n
-	case mLatency:
-		r.Latency[key] += n
-	case mError:
-		r.Errors[key] += n
-	case mDropped:
-		r.Dropped += n
+	if c.fold != nil {
+		c.fold(r, platform, key, n, dayp)
+		return
 	}
+	r.Counters[c.Name].add(key, n)
 }
 
 // Summary is the report behind a chat's /stats: the text report and its chart
@@ -258,7 +261,8 @@ const (
 
 // WriteText writes the report for a person to read: totals with a per-day
 // sparkline, replies by kind, top topics with bars, the fallback rate, the
-// triage funnel and its outcomes, crisis replies, errors and dropped events.
+// triage funnel and its outcomes, any other [Counters], crisis replies, errors
+// and dropped events.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	scope := "all platforms"
@@ -354,6 +358,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			b.WriteString("  outcomes: ")
 			b.WriteString(countList(t.Outcomes))
 			b.WriteString("\n")
+		}
+	}
+
+	if len(r.Counters) > 0 {
+		b.WriteString("\nOther counts\n")
+		for _, c := range Counters {
+			if n, ok := r.Counters[c.Name]; ok {
+				fmt.Fprintf(&b, "  %s: %d", strings.TrimSuffix(c.Help, "."), n.Total)
+				if len(n.ByKey) > 0 {
+					fmt.Fprintf(&b, " (%s)", countList(n.ByKey))
+				}
+				b.WriteString("\n")
+			}
 		}
 	}
 

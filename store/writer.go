@@ -4,70 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
 )
 
-// The metrics stored in the counts table. Their keys are listed beside them; no
-// key is ever text a person wrote or an id of a person.
 const (
-	mMessages       = "messages"       // handled messages
-	mSessions       = "sessions"       // sessions started (see SessionGap)
-	mKind           = "kind"           // key: the reply kind
-	mTopic          = "topic"          // key: the answered topic id
-	mClarify        = "clarify"        // the matcher asked which of two topics was meant
-	mTriageStarted  = "triage_started" // the triage began
-	mTriageStep     = "triage_step"    // key: the step number shown (1-based)
-	mTriageOutcome  = "triage_outcome" // key: the outcome the triage ended in
-	mLatency        = "latency"        // key: a latency bucket (latencyBuckets)
-	mError          = "error"          // key: the bot.ErrorKind
-	mDropped        = "dropped"        // events dropped on a full queue or after close
-	hour            = int64(3600)      // span of an hourly row
-	day             = int64(86400)     // span of a daily row
-	maxPendingRows  = 1 << 16          // distinct rows kept in memory while the database cannot be written
-	maxSessions     = 1 << 17          // conversations remembered for session counting
-	errorLogPeriod  = time.Minute      // write failures are logged at most this often
-	rollupPeriod    = time.Hour        // how often old hourly rows are rolled up
-	maxTriageStepNo = 64               // steps beyond this count under the key "64+"
+	hour           = int64(3600)  // span of an hourly row
+	day            = int64(86400) // span of a daily row
+	maxPendingRows = 1 << 16      // distinct rows kept in memory while the database cannot be written
+	maxSessions    = 1 << 17      // conversations remembered for session counting
+	errorLogPeriod = time.Minute  // write failures are logged at most this often
+	rollupPeriod   = time.Hour    // how often old hourly rows are rolled up
 )
-
-// latencyBuckets are the upper bounds of the reply latency histogram, with
-// their keys; slower replies count under "slower".
-var latencyBuckets = []struct {
-	max time.Duration
-	key string
-}{
-	{10 * time.Millisecond, "10ms"},
-	{50 * time.Millisecond, "50ms"},
-	{100 * time.Millisecond, "100ms"},
-	{250 * time.Millisecond, "250ms"},
-	{500 * time.Millisecond, "500ms"},
-	{time.Second, "1s"},
-	{5 * time.Second, "5s"},
-}
-
-const latencySlower = "slower"
-
-func latencyKey(d time.Duration) string {
-	for _, b := range latencyBuckets {
-		if d <= b.max {
-			return b.key
-		}
-	}
-	return latencySlower
-}
-
-// stepKeys are the triage step keys, made once so aggregation does not allocate.
-var stepKeys = func() []string {
-	s := make([]string, maxTriageStepNo+1)
-	for i := range s {
-		s[i] = strconv.Itoa(i)
-	}
-	s[maxTriageStepNo] = strconv.Itoa(maxTriageStepNo) + "+"
-	return s
-}()
 
 // rowKey identifies one counter row (its span is always an hour when written).
 type rowKey struct {
@@ -208,7 +157,8 @@ func (w *writer) shutdown(ctx context.Context) {
 	}
 }
 
-// add counts one event.
+// add counts one event: every counter of [Counters] that derives from it,
+// and a session if it starts one.
 func (w *writer) add(e bot.Event) {
 	t := e.Time
 	if t.IsZero() {
@@ -224,31 +174,17 @@ func (w *writer) add(e bot.Event) {
 		b -= hour
 	}
 	p, c := e.Platform, e.Community
-	if e.Kind != "" {
-		w.inc(rowKey{b, p, c, mMessages, ""}, 1)
-		w.inc(rowKey{b, p, c, mKind, string(e.Kind)}, 1)
-		if e.Topic != "" {
-			w.inc(rowKey{b, p, c, mTopic, e.Topic}, 1)
+	for i := range Counters {
+		ctr := &Counters[i]
+		if ctr.Of == nil {
+			continue
 		}
-		if e.Clarify {
-			w.inc(rowKey{b, p, c, mClarify, ""}, 1)
-		}
-		if e.TriageStarted {
-			w.inc(rowKey{b, p, c, mTriageStarted, ""}, 1)
-		}
-		if e.TriageStep > 0 {
-			w.inc(rowKey{b, p, c, mTriageStep, stepKeys[min(e.TriageStep, maxTriageStepNo)]}, 1)
-		}
-		if e.TriageOutcome != "" {
-			w.inc(rowKey{b, p, c, mTriageOutcome, e.TriageOutcome}, 1)
-		}
-		w.inc(rowKey{b, p, c, mLatency, latencyKey(e.Latency)}, 1)
-		if w.newSession(e.Session, ns) {
-			w.inc(rowKey{b, p, c, mSessions, ""}, 1)
+		if key, ok := ctr.Of(e); ok {
+			w.inc(rowKey{b, p, c, ctr.Name, key}, 1)
 		}
 	}
-	if e.Err != "" {
-		w.inc(rowKey{b, p, c, mError, string(e.Err)}, 1)
+	if handled(e) && w.newSession(e.Session, ns) {
+		w.inc(rowKey{b, p, c, mSessions, ""}, 1)
 	}
 	w.pending.events++
 	w.since++

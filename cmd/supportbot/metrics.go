@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,16 +17,18 @@ import (
 // metrics is what /metrics serves, on a registry of its own (never the global
 // one, so tests and a second instance in one process do not collide).
 //
-// Every label value comes from a small fixed set: platform names, reply kinds,
-// error kinds, API method names or route templates. None holds text, a user,
-// chat or guild id, or a token; [metrics.apiCall] enforces that for the one
-// label an adapter chooses freely.
+// The usage counters are those of [store.Counters] that name a Metric, so the
+// stats report and /metrics count from one list.
+//
+// Every label value comes from a small fixed set: platform names, a counter's
+// known keys (reply kinds, error kinds), API method names or route templates.
+// None holds text, a user, chat or guild id, or a token; [metrics.apiCall]
+// enforces that for the one label an adapter chooses freely.
 type metrics struct {
 	reg *prometheus.Registry
 
-	replies   *prometheus.CounterVec   // platform, kind
+	counters  []counterMetric
 	latency   *prometheus.HistogramVec // platform
-	failures  *prometheus.CounterVec   // platform, kind (bot.ErrorKind)
 	apiCalls  *prometheus.CounterVec   // platform, method
 	apiErrors *prometheus.CounterVec   // platform, method
 
@@ -53,19 +56,11 @@ var latencyBuckets = []float64{
 func newMetrics(platforms []string, queue func() store.QueueStats, connected func(platform string) bool) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
-		replies: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "supportbot_replies_total",
-			Help: "Messages answered, by platform and reply kind.",
-		}, []string{"platform", "kind"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "supportbot_reply_latency_seconds",
 			Help:    "Time from receiving a message to its reply being ready, by platform.",
 			Buckets: latencyBuckets,
 		}, []string{"platform"}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "supportbot_failures_total",
-			Help: "Failures reported by the core and the adapters, by platform and kind (forged_payload, platform_api, store, panic).",
-		}, []string{"platform", "kind"}),
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "supportbot_platform_api_calls_total",
 			Help: "Calls to a platform's API, by platform and method (Telegram) or route (Discord).",
@@ -76,7 +71,19 @@ func newMetrics(platforms []string, queue func() store.QueueStats, connected fun
 		}, []string{"platform", "method"}),
 		methods: map[string]map[string]bool{},
 	}
-	m.reg.MustRegister(m.replies, m.latency, m.failures, m.apiCalls, m.apiErrors)
+	m.reg.MustRegister(m.latency, m.apiCalls, m.apiErrors)
+	for _, c := range store.Counters {
+		if c.Metric == "" || c.Of == nil {
+			continue
+		}
+		labels := []string{"platform"}
+		if c.Label != "" {
+			labels = append(labels, c.Label)
+		}
+		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: c.Metric, Help: c.Help}, labels)
+		m.reg.MustRegister(vec)
+		m.counters = append(m.counters, counterMetric{c: c, vec: vec})
+	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -94,8 +101,8 @@ func newMetrics(platforms []string, queue func() store.QueueStats, connected fun
 	m.reg.MustRegister(info)
 
 	for _, p := range platforms {
-		for _, k := range bot.Kinds {
-			m.replies.WithLabelValues(p, string(k))
+		for _, cm := range m.counters {
+			cm.zero(p)
 		}
 		m.latency.WithLabelValues(p)
 		if connected != nil {
@@ -138,13 +145,44 @@ func newMetrics(platforms []string, queue func() store.QueueStats, connected fun
 // observe counts one usage event from the core or an adapter.
 func (m *metrics) observe(ev bot.Event) {
 	p := platformLabel(ev.Platform)
+	for _, cm := range m.counters {
+		if key, ok := cm.c.Of(ev); ok {
+			cm.inc(p, key)
+		}
+	}
 	if ev.Kind != "" {
-		m.replies.WithLabelValues(p, kindLabel(ev.Kind)).Inc()
 		m.latency.WithLabelValues(p).Observe(ev.Latency.Seconds())
 	}
-	if ev.Err != "" {
-		m.failures.WithLabelValues(p, errLabel(ev.Err)).Inc()
+}
+
+// counterMetric is one of [store.Counters] on /metrics.
+type counterMetric struct {
+	c   store.Counter
+	vec *prometheus.CounterVec // platform, and c.Label if it has one
+}
+
+// zero makes the platform's series exist at zero, one per known key, so that
+// a rate is defined from the start.
+func (cm counterMetric) zero(platform string) {
+	if cm.c.Label == "" {
+		cm.vec.WithLabelValues(platform)
+		return
 	}
+	for _, k := range cm.c.Keys {
+		cm.vec.WithLabelValues(platform, k)
+	}
+}
+
+// inc counts one under key; a key the counter does not know counts as "other".
+func (cm counterMetric) inc(platform, key string) {
+	if cm.c.Label == "" {
+		cm.vec.WithLabelValues(platform).Inc()
+		return
+	}
+	if !slices.Contains(cm.c.Keys, key) {
+		key = "other"
+	}
+	cm.vec.WithLabelValues(platform, key).Inc()
 }
 
 // apiCall counts one call to a platform's API. It is the adapters' OnAPICall.
@@ -192,23 +230,6 @@ func platformLabel(p string) string {
 	switch p {
 	case "telegram", "discord", "console":
 		return p
-	}
-	return "other"
-}
-
-func kindLabel(k bot.Kind) string {
-	for _, known := range bot.Kinds {
-		if k == known {
-			return string(k)
-		}
-	}
-	return "other"
-}
-
-func errLabel(k bot.ErrorKind) string {
-	switch k {
-	case bot.ErrorKindForgedPayload, bot.ErrorKindPlatformAPI, bot.ErrorKindStore, bot.ErrorKindPanic:
-		return string(k)
 	}
 	return "other"
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +255,68 @@ func TestAskWithoutStore(t *testing.T) {
 	}
 	if got := strings.Count(errOut, "stats store unavailable"); got != 1 {
 		t.Errorf("warnings: got %d, want 1:\n%s", got, errOut)
+	}
+}
+
+// TestNewCounterOnMetrics: one entry in store.Counters with a Metric is on
+// /metrics (at zero from the start, unknown keys folded into "other") and in
+// `stats --json`, with nothing else to change.
+func TestNewCounterOnMetrics(t *testing.T) {
+	saved := store.Counters
+	t.Cleanup(func() { store.Counters = saved })
+	store.Counters = append(slices.Clip(saved), store.Counter{
+		Name:   "test_outcomes",
+		Help:   "Triages completed, by outcome.",
+		Label:  "outcome",
+		Of:     func(e bot.Event) (string, bool) { return e.TriageOutcome, e.TriageOutcome != "" },
+		Metric: "supportbot_test_outcomes_total",
+		Keys:   []string{"support-group", "group-therapy"},
+	})
+
+	m := newMetrics([]string{"telegram"}, nil, nil)
+	rec := metricsRecorder{m: m, next: bot.NopRecorder{}}
+	for _, o := range []string{"support-group", "support-group", "no-such-outcome"} {
+		rec.Record(context.Background(), bot.Event{Platform: "telegram", Kind: bot.KindTriage, TriageOutcome: o})
+	}
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() != "supportbot_test_outcomes_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			var labels []string
+			for _, l := range s.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			got[strings.Join(labels, ",")] = s.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"outcome=support-group,platform=telegram": 2,
+		"outcome=group-therapy,platform=telegram": 0,
+		"outcome=other,platform=telegram":         1,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("supportbot_test_outcomes_total: got %v, want %v", got, want)
+	}
+
+	path := filepath.Join(t.TempDir(), "stats.db")
+	statsFill(t, path)
+	out, _, err := statsRun(t, "--db", path, "stats", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Counters map[string]store.Count `json:"counters"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Counters["test_outcomes"]; c.Total != 1 || c.ByKey["support-group"] != 1 {
+		t.Errorf("stats --json: counters[test_outcomes] = %+v, want 1 support-group\n%s", c, out)
 	}
 }
