@@ -21,6 +21,10 @@ type Flow struct {
 	Questions []FlowQuestion
 	Outcomes  []FlowOutcome
 	Text      FlowText
+
+	// checked is the digest of the flow and its topics when [Flow.Check]
+	// found nothing wrong with it, else 0: see [Flow.Check].
+	checked uint64
 }
 
 // FlowQuestion is one question of a [Flow], answered with a button per option.
@@ -121,8 +125,13 @@ type triage struct {
 }
 
 func newTriage(f Flow, b *Bot) (*triage, error) {
-	if ps := CheckFlow(f, b.know.Topics); len(ps) > 0 {
-		return nil, FlowError(ps)
+	// The knowledge loader has checked the flow already (reporting problems
+	// by file and line): walking every path again would double the cost of
+	// the check at every start. A flow built or changed by hand is checked.
+	if !f.checkedWith(b.know.Topics) {
+		if ps := CheckFlow(f, b.know.Topics); len(ps) > 0 {
+			return nil, FlowError(ps)
+		}
 	}
 	t := &triage{
 		b:          b,

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"regexp"
 	"strings"
 
@@ -71,6 +73,76 @@ func CheckFlow(f Flow, topics []Topic) []FlowProblem {
 		c.paths()
 	}
 	return c.problems
+}
+
+// Check reports what [CheckFlow] reports and, when nothing is wrong, marks f as
+// checked against these topics, so that [New] trusts it instead of walking
+// every path again. The mark holds a digest of the flow's content and the topic
+// ids: a flow or topics changed after the check no longer match it, and New
+// checks them anew.
+func (f *Flow) Check(topics []Topic) []FlowProblem {
+	f.checked = 0
+	ps := CheckFlow(*f, topics)
+	if len(ps) == 0 {
+		f.checked = flowDigest(*f, topics)
+	}
+	return ps
+}
+
+// checkedWith reports whether [Flow.Check] found nothing wrong with f as it is
+// now, against topics as they are now.
+func (f Flow) checkedWith(topics []Topic) bool {
+	return f.checked != 0 && f.checked == flowDigest(f, topics)
+}
+
+// digestSeed keys the digests of [Flow.Check]: they are compared within one
+// process only.
+var digestSeed = maphash.MakeSeed()
+
+// flowDigest hashes everything [CheckFlow] looks at: every text of the flow
+// and the topic ids its links may name. Each value is written with its length,
+// so that moving text from one field to the next changes the digest. It costs
+// microseconds where the check renders every path. It is never 0.
+func flowDigest(f Flow, topics []Topic) uint64 {
+	var h maphash.Hash
+	h.SetSeed(digestSeed)
+	var buf [binary.MaxVarintLen64]byte
+	count := func(n int) { h.Write(binary.AppendUvarint(buf[:0], uint64(n))) }
+	put := func(ss ...string) {
+		for _, s := range ss {
+			count(len(s))
+			h.WriteString(s)
+		}
+	}
+	list := func(ss []string) {
+		count(len(ss))
+		put(ss...)
+	}
+	t := f.Text
+	put(t.Intro, t.Back, t.StartAgain, t.Why, t.NextSteps, t.Unclear, t.Disclaimer)
+	list(t.BackTyped)
+	list(t.StartAgainTyped)
+	count(len(f.Questions))
+	for _, q := range f.Questions {
+		put(q.ID, q.Text)
+		count(len(q.Options))
+		for _, o := range q.Options {
+			put(o.Label, o.Reason, o.Step, o.Next, o.Outcome)
+			list(o.Typed)
+			list(o.Links)
+		}
+	}
+	count(len(f.Outcomes))
+	for _, o := range f.Outcomes {
+		put(o.ID, o.Recommendation)
+		list(o.Steps)
+		list(o.Links)
+	}
+	count(len(topics))
+	for _, tp := range topics {
+		put(tp.ID)
+	}
+	return h.Sum64() | 1 // never 0, which means unchecked
 }
 
 type flowChecker struct {

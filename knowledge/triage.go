@@ -23,8 +23,9 @@ var (
 )
 
 // triage reads triage.yaml into the core's flow, then lets the core check that
-// it holds together ([bot.CheckFlow]: paths, loops, limits, links), reporting
-// each problem at its line.
+// it holds together ([bot.Flow.Check]: paths, loops, limits, links), reporting
+// each problem at its line. A flow that passes is marked checked, so that
+// bot.New does not walk its paths a second time.
 func (l *loader) triage(fsys fs.FS, topics []bot.Topic) bot.Flow {
 	root, ok := l.readYAML(fsys, TriageFile)
 	if !ok {
@@ -88,7 +89,7 @@ func (l *loader) triage(fsys fs.FS, topics []bot.Topic) bot.Flow {
 			Links:          r.strs(of["links"]),
 		})
 	}
-	for _, p := range bot.CheckFlow(f, topics) {
+	for _, p := range f.Check(topics) {
 		l.add(TriageFile, r.line(p), "%s", p.Msg)
 	}
 	return f

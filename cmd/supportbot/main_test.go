@@ -326,3 +326,23 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("no command: err %v, stderr %q", err, errOut)
 	}
 }
+
+// BenchmarkAsk is one whole `supportbot ask hello`, start-up included (loading
+// the knowledge base, building the core, opening the stats store): what a
+// person waits for at the terminal.
+func BenchmarkAsk(b *testing.B) {
+	db := filepath.Join(b.TempDir(), "stats.db")
+	getenv := func(k string) string {
+		if k == "SUPPORTBOT_DB" {
+			return db
+		}
+		return ""
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"supportbot", "ask", "hello"}, getenv, strings.NewReader(""), &out, &errOut); err != nil {
+			b.Fatalf("ask: %v\n%s", err, errOut.String())
+		}
+	}
+}
