@@ -99,23 +99,17 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 	first, second, c1, _ := m.analyze(msc, norm)
 	sc.stems = sc.stems[:0]
 	prev := ""
-	for _, w := range msc.ws {
+	for i, w := range msc.ws {
 		// A word said again at once counts once ("blah blah blah").
 		if w == prev {
 			continue
 		}
 		prev = w
-		if len(w) <= 30 {
-			s, ok := m.stemmed[w] // the knowledge base's words are stemmed once
-			if !ok {
-				s = stem(w)
-			}
-			if c, ok := m.synonym[s]; ok {
-				s = c
-			}
-			w = s
+		s := msc.stems[i] // stemmed once, by analyze
+		if c, ok := m.synonym[s]; ok && len(w) <= 30 {
+			s = c
 		}
-		sc.stems = append(sc.stems, w)
+		sc.stems = append(sc.stems, s)
 	}
 	dst = f.Words(dst, sc.stems)
 	text := norm

@@ -127,6 +127,7 @@ func (x *bm25) score(terms []int32, scores []float64) {
 
 type scratch struct {
 	ws      []string
+	stems   []string // by word of ws: its stem
 	terms   []int32
 	scores  []float64
 	qScores []float64
@@ -196,6 +197,17 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		}
 		tfs[i] = tf
 	}
+	// Stem every word the knowledge base, the synonyms and the stop-word list
+	// know once, here: stemming is the costliest step of reading a message, and
+	// most of a message's words are among these.
+	for w := range m.surface {
+		if _, ok := m.stemmed[w]; !ok {
+			m.stemmed[w] = stem(w)
+		}
+	}
+	for w := range stopWords {
+		m.stemmed[w] = stem(w)
+	}
 	m.topicIdx = newBM25(tfs, len(m.termID), bm25B)
 	m.questionIdx = newBM25(qtfs, len(m.termID), qB)
 	words := make([]string, 0, len(m.surface))
@@ -217,7 +229,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	}
 	m.generic = map[int32]bool{}
 	for _, w := range genericWords {
-		ids, _, _ := m.analyzeQuery(nil, textnorm.Words(nil, textnorm.Normalize(w)))
+		ids, _, _, _ := m.analyzeQuery(nil, nil, textnorm.Words(nil, textnorm.Normalize(w)))
 		for _, id := range ids {
 			m.generic[id] = true
 		}
@@ -230,6 +242,7 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 	m.scratch.New = func() any {
 		return &scratch{
 			ws:      make([]string, 0, 64),
+			stems:   make([]string, 0, 64),
 			terms:   make([]int32, 0, 64),
 			scores:  make([]float64, len(m.topics)),
 			qScores: make([]float64, len(m.qTopic)),
@@ -323,13 +336,27 @@ func (m *matcher) phraseAt(ws []string, i int) (int32, int) {
 // corrected first, so "supprt grp" still reads as the phrase "support group";
 // unknown words that are no typo of a known one are dropped (they cannot change
 // the ranking) but counted, for [coverage].
-func (m *matcher) analyzeQuery(dst []int32, ws []string) (terms []int32, content, unknown int) {
+func (m *matcher) analyzeQuery(dst []int32, stems, ws []string) (terms []int32, stemsOut []string, content, unknown int) {
 	for i, w := range ws {
 		if !m.surface[w] && !stopWords[w] {
 			if fix, ok := m.correct(w); ok {
 				ws[i] = fix
 			}
 		}
+	}
+	// Each word is stemmed once here, for the ranking below and for the
+	// classifier's word features (stemming is the costliest step of reading a
+	// message; the knowledge base's own words were stemmed at start).
+	stems = stems[:0]
+	for _, w := range ws {
+		s, ok := m.stemmed[w]
+		if !ok {
+			s = w
+			if len(w) <= 30 { // no word of ours is this long; stemming it is wasted work
+				s = stem(w)
+			}
+		}
+		stems = append(stems, s)
 	}
 	for i := 0; i < len(ws); i++ {
 		if id, n := m.phraseAt(ws, i); n > 0 {
@@ -349,9 +376,9 @@ func (m *matcher) analyzeQuery(dst []int32, ws []string) (terms []int32, content
 		}
 		if len(w) > 30 {
 			unknown++
-			continue // no word of ours is this long; stemming it is wasted work
+			continue
 		}
-		s := stem(w)
+		s := stems[i]
 		if c, ok := m.synonym[s]; ok {
 			s = c
 		}
@@ -361,7 +388,7 @@ func (m *matcher) analyzeQuery(dst []int32, ws []string) (terms []int32, content
 		}
 		unknown++
 	}
-	return dst, content, unknown
+	return dst, stems, content, unknown
 }
 
 func appendUnique(dst []int32, id int32) []int32 {
@@ -469,7 +496,7 @@ func (m *matcher) analyze(sc *scratch, norm string) (first, second match, conf1,
 		sc.ws = sc.ws[:maxQueryWords]
 	}
 	var content, unknown int
-	sc.terms, content, unknown = m.analyzeQuery(sc.terms[:0], sc.ws)
+	sc.terms, sc.stems, content, unknown = m.analyzeQuery(sc.terms[:0], sc.stems, sc.ws)
 	first, second = m.rank(sc.terms, sc.scores, sc.qScores, sc.qBest)
 	cov := coverage(content, unknown)
 	conf1, conf2 = cov*confidence(first.score), cov*confidence(second.score)

@@ -78,15 +78,15 @@ type Detector struct {
 	benign  *phrase.Set
 	cjk     []cjkEntry // patterns of scripts written without spaces
 	spell1  map[string]string
-	spell2  map[string]string // "a b" → replacement
-	vocab   map[string]bool   // every word a pattern uses
-	fuzzy   map[byte][]string // English pattern words of 4+ letters by first letter: typo targets
-	skel    map[string]string // consonant skeleton → pattern word, for dropped vowels
-	neg     map[string]bool   // negation words, every language
-	self    map[string]bool   // first-person words
-	others  map[string]bool   // words naming another person
-	known   map[string]bool   // real words that must not be "corrected"
-	english map[string]bool   // the English lexicons' words
+	spell2  map[[2]string]string // "a b" → replacement
+	vocab   map[string]bool      // every word a pattern uses
+	fuzzy   map[byte][]string    // English pattern words of 4+ letters by first letter: typo targets
+	skel    map[string]string    // consonant skeleton → pattern word, for dropped vowels
+	neg     map[string]bool      // negation words, every language
+	self    map[string]bool      // first-person words
+	others  map[string]bool      // words naming another person
+	known   map[string]bool      // real words that must not be "corrected"
+	english map[string]bool      // the English lexicons' words
 	// benignWord are the benign patterns' words: never repaired, so idioms
 	// still match as written.
 	benignWord map[string]bool
@@ -135,7 +135,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	d := &Detector{
 		spell1:     map[string]string{},
 		emoji:      map[rune]string{},
-		spell2:     map[string]string{},
+		spell2:     map[[2]string]string{},
 		vocab:      map[string]bool{},
 		fuzzy:      map[byte][]string{},
 		skel:       map[string]string{},
@@ -247,8 +247,10 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			if from == "" || to == "" {
 				continue
 			}
-			if strings.Contains(from, " ") {
-				d.spell2[from] = to
+			if a, b, ok := strings.Cut(from, " "); ok {
+				// Keyed by the two words, not the joined string, so that reading
+				// a message builds no string per word.
+				d.spell2[[2]string{a, b}] = to
 			} else {
 				d.spell1[from] = to
 			}

@@ -27,7 +27,7 @@ func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 		w := raw[i]
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
 		if i+1 < len(raw) && len(d.spell2) > 0 {
-			if to, ok := d.spell2[w+" "+raw[i+1]]; ok {
+			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
 				i++
 				continue

@@ -5,6 +5,7 @@ package phrase
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -103,9 +104,27 @@ func (p *Pattern) rest(ws []string, k, i int) (int, bool) {
 // Set is a compiled list of phrases with an index on the first word, so a
 // message is scanned once whatever the number of phrases.
 type Set struct {
-	phrases  []Pattern
-	byFirst  map[string][]int // exact first word → phrases
-	prefixed []int            // phrases whose first slot has a prefix alternative
+	phrases []Pattern
+	byFirst map[string][]int // exact first word → phrases
+	// Phrases whose first slot has a prefix alternative ("suicid*"), indexed by
+	// the prefix's first two bytes: a word is tried only against the prefixes
+	// it could start with, not against all of them. byLead's lists also hold
+	// the phrases in short, whose prefixes are one byte or less, so every
+	// list is in pattern order.
+	byLead map[[2]byte][]int
+	short  []int
+}
+
+// prefixed returns the phrases with a prefix alternative that w could match,
+// in pattern order.
+func (ps *Set) prefixed(w string) []int {
+	if len(w) < 2 {
+		return ps.short
+	}
+	if l, ok := ps.byLead[[2]byte{w[0], w[1]}]; ok {
+		return l
+	}
+	return ps.short
 }
 
 // MustSet compiles patterns written in Go source; a mistake there is a
@@ -121,7 +140,7 @@ func MustSet(srcs ...string) *Set {
 // NewSet compiles patterns; the index of a pattern in srcs is the index
 // [Set.Find] and [Set.Each] report.
 func NewSet(srcs ...string) (*Set, error) {
-	ps := &Set{byFirst: map[string][]int{}}
+	ps := &Set{byFirst: map[string][]int{}, byLead: map[[2]byte][]int{}}
 	for _, src := range srcs {
 		p, err := Compile(src)
 		if err != nil {
@@ -132,11 +151,50 @@ func NewSet(srcs ...string) (*Set, error) {
 		for _, w := range p.slots[0].words {
 			ps.byFirst[w] = append(ps.byFirst[w], idx)
 		}
-		if len(p.slots[0].prefixes) > 0 {
-			ps.prefixed = append(ps.prefixed, idx)
+		for _, pre := range p.slots[0].prefixes {
+			if len(pre) < 2 {
+				ps.short = append(ps.short, idx)
+				break
+			}
 		}
 	}
+	// A second pass, so that a short prefix listed after a long one still
+	// lands in every lead's list in pattern order.
+	isShort := map[int]bool{}
+	for _, k := range ps.short {
+		isShort[k] = true
+	}
+	for idx, p := range ps.phrases {
+		var leads [][2]byte
+		for _, pre := range p.slots[0].prefixes {
+			if len(pre) >= 2 && !isShort[idx] {
+				leads = append(leads, [2]byte{pre[0], pre[1]})
+			}
+		}
+		for _, l := range leads {
+			if list := ps.byLead[l]; len(list) == 0 || list[len(list)-1] != idx {
+				ps.byLead[l] = append(list, idx)
+			}
+		}
+	}
+	// Every lead's list holds the short-prefix phrases too, merged in order.
+	for l, list := range ps.byLead {
+		ps.byLead[l] = mergeSorted(list, ps.short)
+	}
 	return ps, nil
+}
+
+// mergeSorted merges two ascending lists of distinct indexes.
+func mergeSorted(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // Len is the number of patterns in the set.
@@ -150,12 +208,16 @@ func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
 		if w == "" {
 			continue
 		}
-		for _, k := range ps.byFirst[w] {
+		first := ps.byFirst[w]
+		for _, k := range first {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				fn(k, i, e)
 			}
 		}
-		for _, k := range ps.prefixed {
+		for _, k := range ps.prefixed(w) {
+			if slices.Contains(first, k) {
+				continue // tried already, by its exact word
+			}
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				fn(k, i, e)
 			}
@@ -175,7 +237,7 @@ func (ps *Set) Find(ws []string) (idx, start, end int) {
 				return k, i, e
 			}
 		}
-		for _, k := range ps.prefixed {
+		for _, k := range ps.prefixed(w) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				return k, i, e
 			}
@@ -200,7 +262,7 @@ func (ps *Set) MatchesWhole(ws []string) bool {
 			return true
 		}
 	}
-	for _, k := range ps.prefixed {
+	for _, k := range ps.prefixed(ws[0]) {
 		if e, ok := ps.phrases[k].matchAt(ws, 0); ok && e == len(ws) {
 			return true
 		}

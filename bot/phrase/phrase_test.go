@@ -1,6 +1,8 @@
 package phrase
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,6 +31,54 @@ func TestCompilePhraseErrors(t *testing.T) {
 	for _, bad := range []string{"", "~2 word", "word ~x other", "word ~2", "a||b"} {
 		if _, err := Compile(bad); err == nil {
 			t.Errorf("Compile(%q) = nil error, want one", bad)
+		}
+	}
+}
+
+// TestPrefixIndexFindsWhatAScanFinds: indexing prefix patterns by their first
+// two bytes must report exactly the matches, in exactly the order, that
+// trying every prefix pattern at every word reports.
+func TestPrefixIndexFindsWhatAScanFinds(t *testing.T) {
+	srcs := []string{"suicid*", "k* myself", "kill ~2 m*", "s*|die", "end it", "o|over* dose*", "d*|x ~1 now", "ki*", "sel* harm*"}
+	ps := MustSet(srcs...)
+	var prefixed []int
+	for i, p := range ps.phrases {
+		if len(p.slots[0].prefixes) > 0 {
+			prefixed = append(prefixed, i)
+		}
+	}
+	scan := func(ws []string) (got [][3]int) {
+		for i, w := range ws {
+			if w == "" {
+				continue
+			}
+			for _, k := range ps.byFirst[w] {
+				if e, ok := ps.phrases[k].matchAt(ws, i); ok {
+					got = append(got, [3]int{k, i, e})
+				}
+			}
+			for _, k := range prefixed {
+				if slices.Contains(ps.byFirst[w], k) {
+					continue // each pattern reports once at one position
+				}
+				if e, ok := ps.phrases[k].matchAt(ws, i); ok {
+					got = append(got, [3]int{k, i, e})
+				}
+			}
+		}
+		return got
+	}
+	vocab := strings.Fields("suicide suicidal kill killing kms myself me my die dies dead s x o over overdose dose doses self selfharm harm now end it ki k the a")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		ws := make([]string, 1+rng.IntN(8))
+		for i := range ws {
+			ws[i] = vocab[rng.IntN(len(vocab))]
+		}
+		var got [][3]int
+		ps.Each(ws, func(idx, start, end int) { got = append(got, [3]int{idx, start, end}) })
+		if want := scan(ws); !slices.Equal(got, want) {
+			t.Fatalf("%q: Each gave %v, a scan gives %v", ws, got, want)
 		}
 	}
 }

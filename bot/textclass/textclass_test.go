@@ -2,6 +2,9 @@ package textclass
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -115,4 +118,66 @@ func FuzzLoad(f *testing.F) {
 		probs := make([]float64, len(m.Classes))
 		m.Predict([]uint32{1, 2, 3}, probs)
 	})
+}
+
+// benchModel is a model the size of the intent classifier's (2^15 buckets,
+// 28 classes) with random weights.
+func benchModel(classes int) (*Model, []uint32) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := &Model{Classes: make([]string, classes), bits: 15, scale: 0.01, bias: make([]float32, classes)}
+	m.w = make([]int8, (1<<m.bits)*classes)
+	for i := range m.w {
+		m.w[i] = int8(rng.IntN(255) - 127)
+	}
+	features := make([]uint32, 150)
+	for i := range features {
+		features[i] = rng.Uint32()
+	}
+	return m, features
+}
+
+func BenchmarkPredict(b *testing.B) {
+	for _, classes := range []int{2, 28} {
+		b.Run(strconv.Itoa(classes), func(b *testing.B) {
+			m, features := benchModel(classes)
+			probs := make([]float64, classes)
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Predict(features, probs)
+			}
+		})
+	}
+}
+
+// TestPredictSums: the summing loop agrees with a plain one on every class
+// count around the width it processes at once, with the most extreme weights.
+func TestPredictSums(t *testing.T) {
+	for classes := 1; classes <= 40; classes++ {
+		m, features := benchModel(classes)
+		for i := range m.w {
+			if i%7 == 0 {
+				m.w[i] = -127
+			} else if i%11 == 0 {
+				m.w[i] = 127
+			}
+		}
+		features = append(features, features...) // more than 256 features
+		probs := make([]float64, classes)
+		m.Predict(features, probs)
+		want := make([]float64, classes)
+		mask := uint32(1)<<m.bits - 1
+		for c := range want {
+			var sum int32
+			for _, f := range features {
+				sum += int32(m.w[int(f&mask)*classes+c])
+			}
+			want[c] = float64(sum)*float64(m.scale)/math.Sqrt(float64(len(features))) + float64(m.bias[c])
+		}
+		softmax(want)
+		for c := range want {
+			if math.Abs(want[c]-probs[c]) > 1e-9 {
+				t.Fatalf("%d classes: class %d has p=%v, want %v", classes, c, probs[c], want[c])
+			}
+		}
+	}
 }

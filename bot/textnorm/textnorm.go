@@ -75,20 +75,41 @@ func Normalize(s string) string {
 	space := true // at the start, as after a space: no leading space
 	i := 0
 	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		c := s[i]
 		// Things that are not words: skip them whole.
-		if space {
+		if space && (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == '@') {
 			if n := skipNonWord(s[i:]); n > 0 {
 				i += n
 				continue
 			}
 		}
-		if r == '<' {
+		if c == '<' {
 			if n := skipTag(s[i:]); n > 0 {
 				i += n
 				continue
 			}
 		}
+		// ASCII, most of what people type, without decoding runes.
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				b.WriteByte(c)
+				space = false
+			case 'A' <= c && c <= 'Z':
+				b.WriteByte(c + 'a' - 'A')
+				space = false
+			case (c == '\'' || c == '`') && !space && i+1 < len(s) && isLetterAt(s, i+1):
+				// An apostrophe inside a word is dropped, so "don't" and "dont" match.
+			default:
+				if !space {
+					b.WriteByte(' ')
+					space = true
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
