@@ -17,17 +17,57 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
-	b, closeStats, err := e.consoleBot(ctx)
+	log := e.logger()
+	rec, closeStats := e.openRecorder(ctx, log)
+	defer closeStats()
+	// The greeting is the bot's own opening, not a message of the person's:
+	// it must not count in the stats (nor add a small-talk reply there).
+	rec = unrecordedRecorder{rec}
+	b, err := e.newBot(bot.WithRecorder(rec), bot.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	defer closeStats()
 	opts := console.Options{Greet: true}
 	if isTerminal(e.stdin) {
 		opts.Prompt = "> "
 		fmt.Fprintln(e.stdout, "(Type a message and press Enter; type a button's number to press it; Ctrl-D to leave.)")
 	}
-	return console.Run(ctx, b, e.stdin, e.stdout, opts)
+	return console.Run(ctx, &greeter{h: b}, e.stdin, e.stdout, opts)
+}
+
+// greeter hands messages to the bot, the first one (console.Run's greeting,
+// the welcome asked for with [bot.DataStart]) marked as not to be recorded. A
+// /start the person types later is theirs, and counts.
+type greeter struct {
+	h       console.Handler
+	greeted bool // only Run's goroutine calls Handle
+}
+
+// Handle implements [console.Handler].
+func (g *greeter) Handle(ctx context.Context, m bot.Message) bot.Reply {
+	if !g.greeted {
+		g.greeted = true
+		if m.Data == bot.DataStart {
+			ctx = context.WithValue(ctx, unrecordedKey{}, true)
+		}
+	}
+	return g.h.Handle(ctx, m)
+}
+
+// unrecordedKey marks the context of a [bot.Bot.Handle] whose event must not
+// be recorded.
+type unrecordedKey struct{}
+
+// unrecordedRecorder passes events on to next, except those of a Handle whose
+// context carries unrecordedKey.
+type unrecordedRecorder struct{ next bot.Recorder }
+
+// Record implements [bot.Recorder].
+func (r unrecordedRecorder) Record(ctx context.Context, ev bot.Event) error {
+	if ctx.Value(unrecordedKey{}) != nil {
+		return nil
+	}
+	return r.next.Record(ctx, ev)
 }
 
 // cmdAsk is `supportbot ask [--json] TEXT...`: one message, one reply.
