@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -42,7 +43,7 @@ func TestOpenDeferred(t *testing.T) {
 				mustDo(t, os.MkdirAll(filepath.Dir(path), 0o755))
 			}
 			tc.spoil(t, path)
-			logs := &syncBuffer{}
+			logs := &bottest.Buffer{}
 			ctx := context.Background()
 			db, err := store.OpenDeferred(ctx, path, store.Options{
 				Logger:        slog.New(slog.NewTextHandler(logs, nil)),
@@ -59,7 +60,7 @@ func TestOpenDeferred(t *testing.T) {
 					t.Fatalf("Record while the database is unusable: %v", err)
 				}
 			}
-			waitFor(t, "three failed attempts", func() bool { return db.QueueStats().Errors >= 3 })
+			bottest.WaitFor(t, "three failed attempts", func() bool { return db.QueueStats().Errors >= 3 })
 			if err := db.Ping(ctx); err == nil {
 				t.Error("Ping while the database cannot be opened: got nil, want the reason")
 			}
@@ -70,8 +71,8 @@ func TestOpenDeferred(t *testing.T) {
 				t.Errorf("failures logged %d times within a minute, want once:\n%s", n, logs.String())
 			}
 			tc.fix(t, path)
-			waitFor(t, "the counts written", func() bool { return db.QueueStats().Written == 5 })
-			waitFor(t, "Ping to succeed", func() bool { return db.Ping(ctx) == nil })
+			bottest.WaitFor(t, "the counts written", func() bool { return db.QueueStats().Written == 5 })
+			bottest.WaitFor(t, "Ping to succeed", func() bool { return db.Ping(ctx) == nil })
 			closeStore(t, db)
 			r := report(t, path, store.Filter{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)})
 			if r.Messages != 5 || r.ByTopic["cost"] != 5 {

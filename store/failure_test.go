@@ -12,31 +12,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/store"
 )
-
-// syncBuffer is a log sink safe for the store's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLockedDatabase holds the write lock from a second connection (as another
 // process would; file permissions do not stop root, a lock does): replies go
@@ -44,13 +26,13 @@ func (s *syncBuffer) String() string {
 // the lock is released.
 func TestLockedDatabase(t *testing.T) {
 	path := dbPath(t)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	db := openStore(t, path, store.Options{
 		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		FlushInterval: 5 * time.Millisecond,
 		BusyTimeout:   20 * time.Millisecond,
 	})
-	b := newBot(t, bot.WithRecorder(db))
+	b := bottest.New(t, bot.WithRecorder(db))
 	ctx := context.Background()
 
 	other, err := sql.Open("sqlite", path)
@@ -74,7 +56,7 @@ func TestLockedDatabase(t *testing.T) {
 			t.Fatalf("message %d got an empty reply while the database was locked", i)
 		}
 	}
-	waitFor(t, "three failed writes", func() bool { return db.QueueStats().Errors >= 3 })
+	bottest.WaitFor(t, "three failed writes", func() bool { return db.QueueStats().Errors >= 3 })
 	if err := db.Ping(ctx); err == nil {
 		t.Error("Ping while locked: got nil, want an error")
 	}
@@ -88,8 +70,8 @@ func TestLockedDatabase(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the pending counts to be written", func() bool { return db.QueueStats().Written == n })
-	waitFor(t, "Ping to succeed", func() bool { return db.Ping(ctx) == nil })
+	bottest.WaitFor(t, "the pending counts to be written", func() bool { return db.QueueStats().Written == n })
+	bottest.WaitFor(t, "Ping to succeed", func() bool { return db.Ping(ctx) == nil })
 	errs := db.QueueStats().Errors
 	closeStore(t, db)
 
@@ -167,7 +149,7 @@ func TestCloseRetriesTheLastWrite(t *testing.T) {
 		defer cancel()
 		closed <- db.Close(ctx)
 	}()
-	waitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 1 })
+	bottest.WaitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 1 })
 	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +168,11 @@ func TestCloseRetriesTheLastWrite(t *testing.T) {
 func TestAnonymity(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "stats.db")
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db := openStore(t, path, store.Options{Logger: log, FlushInterval: 10 * time.Millisecond})
-	rec := &tee{next: db}
-	b := newBot(t, bot.WithRecorder(rec), bot.WithLogger(log))
+	rec := bottest.NewRecorder()
+	b := bottest.New(t, bot.WithRecorder(tee{db, rec}), bot.WithLogger(log))
 	ctx := context.Background()
 
 	const n = 1000
@@ -215,10 +197,10 @@ func TestAnonymity(t *testing.T) {
 		}
 		secrets = append(secrets, marker, user)
 	}
-	waitFor(t, "all events written", func() bool { return db.QueueStats().Written == n })
+	bottest.WaitFor(t, "all events written", func() bool { return db.QueueStats().Written == n })
 
 	var hashes [][]byte // the in-memory session hashes, in every encoding
-	for _, e := range rec.events {
+	for _, e := range rec.Events() {
 		le := binary.LittleEndian.AppendUint64(nil, e.Session)
 		be := binary.BigEndian.AppendUint64(nil, e.Session)
 		hashes = append(hashes, le, be,
@@ -310,12 +292,12 @@ func TestFullDisk(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	path := filepath.Join(dir, "stats.db")
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	db := openStore(t, path, store.Options{
 		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
 		FlushInterval: 5 * time.Millisecond,
 	})
-	b := newBot(t, bot.WithRecorder(db))
+	b := bottest.New(t, bot.WithRecorder(db))
 	ctx := context.Background()
 
 	// Fill the file system to the last byte.
@@ -340,7 +322,7 @@ func TestFullDisk(t *testing.T) {
 			t.Fatalf("message %d got an empty reply on a full disk", i)
 		}
 	}
-	waitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 2 })
+	bottest.WaitFor(t, "a failed write", func() bool { return db.QueueStats().Errors >= 2 })
 	if qs := db.QueueStats(); qs.Written != 0 || qs.Dropped != 0 {
 		t.Errorf("on a full disk: %+v, want nothing written and nothing dropped", qs)
 	}
@@ -351,7 +333,7 @@ func TestFullDisk(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the pending counts to be written", func() bool { return db.QueueStats().Written == n })
+	bottest.WaitFor(t, "the pending counts to be written", func() bool { return db.QueueStats().Written == n })
 	errs := db.QueueStats().Errors
 	closeStore(t, db)
 	checkIntegrity(t, path)

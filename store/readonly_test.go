@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -59,7 +60,7 @@ func TestReportFromReadOnlyMedia(t *testing.T) {
 			for range 3 {
 				db.Record(context.Background(), bot.Event{Time: time.Now(), Platform: "telegram", Community: "dm", Kind: bot.KindAnswer, Topic: "cost"})
 			}
-			waitFor(t, "the events written", func() bool { return db.QueueStats().Written == 3 })
+			bottest.WaitFor(t, "the events written", func() bool { return db.QueueStats().Written == 3 })
 			if !tc.running {
 				closeStore(t, db)
 			} else {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/knowledge"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -67,47 +67,14 @@ func report(t testing.TB, path string, f store.Filter) *store.Report {
 	return r
 }
 
-// waitFor polls cond until it holds or a generous deadline passes. It is how
-// tests wait for the writer goroutine, never by sleeping a fixed time and
-// asserting.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-// newBot builds the real core over the embedded knowledge base.
-func newBot(t testing.TB, opts ...bot.Option) *bot.Bot {
-	t.Helper()
-	k, err := knowledge.Load(knowledge.Embedded())
-	if err != nil {
-		t.Fatalf("knowledge.Load(knowledge.Embedded()): %v", err)
-	}
-	b, err := bot.New(k, opts...)
-	if err != nil {
-		t.Fatalf("bot.New: %v", err)
-	}
-	return b
-}
-
-// tee records every event it passes on, so tests can compare the report with
+// tee passes every event to both recorders: the store under test, and a
+// bottest.Recorder keeping them so that a test can compare the report with
 // what the core actually emitted.
-type tee struct {
-	mu     sync.Mutex
-	events []bot.Event
-	next   bot.Recorder
-}
+type tee [2]bot.Recorder
 
-func (r *tee) Record(ctx context.Context, e bot.Event) error {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-	return r.next.Record(ctx, e)
+func (r tee) Record(ctx context.Context, e bot.Event) error {
+	r[1].Record(ctx, e)
+	return r[0].Record(ctx, e)
 }
 
 // clock is a settable clock for the bot and the store.
@@ -131,8 +98,8 @@ func TestCounts(t *testing.T) {
 	path := dbPath(t)
 	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	db := openStore(t, path, store.Options{Now: clk.Now})
-	rec := &tee{next: db}
-	b := newBot(t, bot.WithRecorder(rec), bot.WithClock(clk.Now))
+	rec := bottest.NewRecorder()
+	b := bottest.New(t, bot.WithRecorder(tee{db, rec}), bot.WithClock(clk.Now))
 	ctx := context.Background()
 	topics := b.Topics()
 	if len(topics) < 2 {
@@ -157,7 +124,7 @@ func TestCounts(t *testing.T) {
 	r := send("telegram", bot.CommunityDM, "b", "", bot.DataTriage)
 	triageMsgs := 1
 	for i := 0; i < 20 && r.Kind == bot.KindTriage && len(r.Choices) > 0; i++ {
-		if ev := rec.events[len(rec.events)-1]; ev.TriageOutcome != "" {
+		if evs := rec.Events(); evs[len(evs)-1].TriageOutcome != "" {
 			break
 		}
 		pick := -1
@@ -211,7 +178,7 @@ func TestCounts(t *testing.T) {
 	want := map[string]int64{}
 	steps := map[int]int64{}
 	outcomes := map[string]int64{}
-	for _, e := range rec.events {
+	for _, e := range rec.Events() {
 		want["kind "+string(e.Kind)]++
 		if e.Topic != "" {
 			want["topic "+e.Topic]++
@@ -573,7 +540,7 @@ func TestSummary(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	db := openStore(t, path, store.Options{Now: func() time.Time { return now }})
 	goldenEvents(db, now)
-	waitFor(t, "the events to be written", func() bool {
+	bottest.WaitFor(t, "the events to be written", func() bool {
 		return db.QueueStats().Depth == 0 && db.QueueStats().Written > 0 && db.Ping(context.Background()) == nil
 	})
 	closeStore(t, db)
