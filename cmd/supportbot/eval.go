@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -91,11 +92,26 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 	minOverall := fl.String("min", "0", "exit non-zero when overall accuracy is below this (0.9 or 90%)")
 	minRecall := fl.String("min-crisis-recall", "0", "exit non-zero when crisis recall is below this")
 	maxFalse := fl.Int("max-false-crisis", -1, "exit non-zero when more non-crisis messages than this get the crisis reply (-1: no limit)")
+	minKind := map[string]float64{}
+	fl.Func("min-kind", "exit non-zero when a kind's accuracy (its row) is below a fraction: answer=0.93,smalltalk=95% (repeatable)", func(v string) error {
+		for _, kv := range strings.Split(v, ",") {
+			k, f, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return fmt.Errorf("%q is not KIND=FRACTION", kv)
+			}
+			x, err := parseFraction(f)
+			if err != nil {
+				return err
+			}
+			minKind[k] = x
+		}
+		return nil
+	})
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
 	if fl.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "usage: supportbot eval [--min X] [--min-crisis-recall X] [--max-false-crisis N] FILE")
+		fmt.Fprintln(e.stderr, "usage: supportbot eval [--min X] [--min-kind KIND=X,...] [--min-crisis-recall X] [--max-false-crisis N] FILE")
 		return errUsage
 	}
 	minO, err := parseFraction(*minOverall)
@@ -130,6 +146,16 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 	}
 	if got := res.frac(res.crisisHit, res.crisisTotal); res.crisisTotal > 0 && got < minR {
 		errs = append(errs, fmt.Errorf("crisis recall %.1f%% is below %.1f%%", 100*got, 100*minR))
+	}
+	for _, k := range slices.Sorted(maps.Keys(minKind)) {
+		c, ok := res.byKind[k]
+		if !ok {
+			errs = append(errs, fmt.Errorf("--min-kind %s: the file has no case of that kind", k))
+			continue
+		}
+		if got := res.frac(c[0], c[1]); got < minKind[k] {
+			errs = append(errs, fmt.Errorf("%s accuracy %.1f%% is below %.1f%%", k, 100*got, 100*minKind[k]))
+		}
 	}
 	if *maxFalse >= 0 && res.falseCrisis > *maxFalse {
 		errs = append(errs, fmt.Errorf("%d false crisis alarm(s), at most %d allowed", res.falseCrisis, *maxFalse))
