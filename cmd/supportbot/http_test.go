@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/internal/serve"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -64,11 +65,11 @@ func TestReadyz(t *testing.T) {
 					return nil
 				}
 			}
-			checks := []check{
-				{"knowledge", up(true)},
-				{"telegram", up(tc.telegram)},
-				{"discord", up(tc.discord)},
-				{"stats", func(context.Context) error { return tc.stats }},
+			checks := []serve.Check{
+				{Name: "knowledge", Ready: up(true)},
+				{Name: "telegram", Ready: up(tc.telegram)},
+				{Name: "discord", Ready: up(tc.discord)},
+				{Name: "stats", Ready: func(context.Context) error { return tc.stats }},
 			}
 			srv := httptest.NewServer(newHTTPHandler(newMetrics(nil, nil, nil), checks, slog.New(slog.DiscardHandler)))
 			defer srv.Close()

@@ -18,8 +18,11 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/discord/discordtest"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/internal/backoff"
+	"github.com/supportbot/supportbot/internal/serve"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -142,7 +145,7 @@ func (f *fakeAdapter) Run(ctx context.Context) error {
 }
 
 // fakePlatforms replaces the real adapters for one test.
-func fakePlatforms(t *testing.T, mk func(d deps) []*platform) {
+func fakePlatforms(t *testing.T, mk func(d serve.Deps) []*serve.Platform) {
 	t.Helper()
 	old := platformFuncs
 	platformFuncs = mk
@@ -160,38 +163,25 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// waitFor polls cond until it holds, failing the test after a generous
-// deadline (a deadline against a hang, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestServeFakePlatforms runs `supportbot run` with two fake platforms, one of
 // which drops its connection at first: the other keeps serving, the dropped one
 // is reconnected, /readyz says which is not connected, and after cancellation
 // run returns nil with every reply's event in the stats database.
 func TestServeFakePlatforms(t *testing.T) {
-	backoffMin = 20 * time.Millisecond
-	t.Cleanup(func() { backoffMin = time.Second })
+	reconnect = backoff.Backoff{Min: 20 * time.Millisecond, Max: time.Second}
+	t.Cleanup(func() { reconnect = backoff.Backoff{} })
 
 	good := &fakeAdapter{name: "telegram", in: make(chan string), replies: make(chan bot.Reply)}
 	var flakyRuns atomic.Int32
 	flakyRelease := make(chan struct{})
 	flaky := &fakeAdapter{name: "discord", in: make(chan string), replies: make(chan bot.Reply)}
-	fakePlatforms(t, func(d deps) []*platform {
-		good.b, flaky.b = d.bot, d.bot
-		return []*platform{
-			{name: "telegram", tokenVar: "TELEGRAM_BOT_TOKEN", unauthorized: errFakeUnauthorized,
-				connect: func(context.Context) (adapter, error) { return good, nil }},
-			{name: "discord", tokenVar: "DISCORD_BOT_TOKEN", unauthorized: errFakeUnauthorized,
-				connect: func(ctx context.Context) (adapter, error) {
+	fakePlatforms(t, func(d serve.Deps) []*serve.Platform {
+		good.b, flaky.b = d.Bot, d.Bot
+		return []*serve.Platform{
+			{Name: "telegram", TokenVar: "TELEGRAM_BOT_TOKEN", Unauthorized: errFakeUnauthorized,
+				Connect: func(context.Context) (serve.Adapter, error) { return good, nil }},
+			{Name: "discord", TokenVar: "DISCORD_BOT_TOKEN", Unauthorized: errFakeUnauthorized,
+				Connect: func(ctx context.Context) (serve.Adapter, error) {
 					if flakyRuns.Add(1) == 1 {
 						// The first connection drops at once; the test holds
 						// the reconnection until it has seen /readyz say so.
@@ -212,7 +202,7 @@ func TestServeFakePlatforms(t *testing.T) {
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": secretToken, "DISCORD_BOT_TOKEN": secretToken, "SUPPORTBOT_DB": db, "SUPPORTBOT_HTTP": addr}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr bottest.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
@@ -228,7 +218,7 @@ func TestServeFakePlatforms(t *testing.T) {
 		b.ReadFrom(resp.Body)
 		return resp.StatusCode, b.String()
 	}
-	waitFor(t, "/readyz to report discord down and telegram up", func() bool {
+	bottest.WaitFor(t, "/readyz to report discord down and telegram up", func() bool {
 		code, body := readyz()
 		return code == 503 && strings.Contains(body, "discord: not connected") && strings.Contains(body, "telegram: ok")
 	})
@@ -238,7 +228,7 @@ func TestServeFakePlatforms(t *testing.T) {
 		t.Error("telegram: empty reply while discord was down")
 	}
 	close(flakyRelease)
-	waitFor(t, "/readyz to report ready", func() bool { code, _ := readyz(); return code == 200 })
+	bottest.WaitFor(t, "/readyz to report ready", func() bool { code, _ := readyz(); return code == 200 })
 	flaky.in <- "what does a support group cost?"
 	<-flaky.replies
 	good.in <- "thanks"
@@ -265,10 +255,10 @@ func TestServeFakePlatforms(t *testing.T) {
 // TestServeUnauthorized: a token rejected at start fails run, naming the
 // platform and the variable, never the token.
 func TestServeUnauthorized(t *testing.T) {
-	fakePlatforms(t, func(d deps) []*platform {
-		return []*platform{
-			{name: "discord", tokenVar: "DISCORD_BOT_TOKEN", unauthorized: errFakeUnauthorized,
-				connect: func(context.Context) (adapter, error) {
+	fakePlatforms(t, func(d serve.Deps) []*serve.Platform {
+		return []*serve.Platform{
+			{Name: "discord", TokenVar: "DISCORD_BOT_TOKEN", Unauthorized: errFakeUnauthorized,
+				Connect: func(context.Context) (serve.Adapter, error) {
 					return nil, fmt.Errorf("get gateway: %w", errFakeUnauthorized)
 				}},
 		}
@@ -300,24 +290,6 @@ func messagesInDB(t *testing.T, path string) int64 {
 	return rep.Messages
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger's and the test's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // helperEnv marks the test binary re-executed as `supportbot run` by
 // TestServeSIGTERM and TestServeSecondSignal.
 const helperEnv = "SUPPORTBOT_TEST_HELPER"
@@ -331,9 +303,9 @@ func TestServeHelperProcess(t *testing.T) {
 	}
 	if mode == "stuck" {
 		// A platform that never finishes its replies in flight.
-		platformFuncs = func(d deps) []*platform {
-			return []*platform{{name: "telegram", tokenVar: "TELEGRAM_BOT_TOKEN", unauthorized: errFakeUnauthorized,
-				connect: func(context.Context) (adapter, error) { return stuckAdapter{}, nil }}}
+		platformFuncs = func(d serve.Deps) []*serve.Platform {
+			return []*serve.Platform{{Name: "telegram", TokenVar: "TELEGRAM_BOT_TOKEN", Unauthorized: errFakeUnauthorized,
+				Connect: func(context.Context) (serve.Adapter, error) { return stuckAdapter{}, nil }}}
 		}
 	}
 	err := run(context.Background(), []string{"supportbot", "--log-format", "json", "run"}, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
@@ -354,12 +326,12 @@ func (stuckAdapter) Run(context.Context) error {
 
 // startHelper starts the child process in mode with env, its stderr going to
 // the returned buffer.
-func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, *syncBuffer) {
+func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, *bottest.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 	cmd.Env = append(cmd.Env, env...)
-	stderr := &syncBuffer{}
+	stderr := &bottest.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -408,7 +380,7 @@ func TestServeSIGTERM(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, "300 replies", func() bool { return replies.Load() >= 300 })
+	bottest.WaitFor(t, "300 replies", func() bool { return replies.Load() >= 300 })
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -448,9 +420,9 @@ func TestServeSecondSignal(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "stats.db")
 	cmd, stderr := startHelper(t, "stuck", "TELEGRAM_BOT_TOKEN=x", "SUPPORTBOT_DB="+db, "SUPPORTBOT_HTTP=", "SUPPORTBOT_KB=", "DISCORD_BOT_TOKEN=")
-	waitFor(t, "the start", func() bool { return strings.Contains(stderr.String(), `"msg":"supportbot started"`) })
+	bottest.WaitFor(t, "the start", func() bool { return strings.Contains(stderr.String(), `"msg":"supportbot started"`) })
 	cmd.Process.Signal(syscall.SIGTERM)
-	waitFor(t, "the shutdown to begin", func() bool { return strings.Contains(stderr.String(), `"msg":"shutting down"`) })
+	bottest.WaitFor(t, "the shutdown to begin", func() bool { return strings.Contains(stderr.String(), `"msg":"shutting down"`) })
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	var exit *exec.ExitError
@@ -468,12 +440,12 @@ func TestServeSecondSignal(t *testing.T) {
 
 // startRun runs `supportbot run` in-process with env until the test ends, and
 // returns its /readyz address, a stop function returning run's error, and its log.
-func startRun(t *testing.T, env map[string]string) (addr string, stop func() error, log *syncBuffer) {
+func startRun(t *testing.T, env map[string]string) (addr string, stop func() error, log *bottest.Buffer) {
 	t.Helper()
 	addr = freeAddr(t)
 	env["SUPPORTBOT_HTTP"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
-	log = &syncBuffer{}
+	log = &bottest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
@@ -489,7 +461,7 @@ func startRun(t *testing.T, env map[string]string) (addr string, stop func() err
 		return runErr
 	}
 	t.Cleanup(func() { stop() })
-	waitFor(t, "/readyz to answer 200", func() bool {
+	bottest.WaitFor(t, "/readyz to answer 200", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false
@@ -539,7 +511,7 @@ func TestServeBothPlatforms(t *testing.T) {
 	// The fake has the reply before the adapter has read the API's answer and
 	// counted the call, so the counters may trail the replies by a moment.
 	var body string
-	waitFor(t, "/metrics to count both replies", func() bool {
+	bottest.WaitFor(t, "/metrics to count both replies", func() bool {
 		var code int
 		code, body = get(t, "http://"+addr+"/metrics")
 		if code != http.StatusOK {
@@ -589,7 +561,7 @@ func TestServeTelegramWebhook(t *testing.T) {
 		"SUPPORTBOT_DB":           filepath.Join(t.TempDir(), "stats.db"),
 	})
 	// Ready means connected (getMe); the webhook is registered right after.
-	waitFor(t, "the webhook to be registered", func() bool { url, _ := tg.Webhook(); return url != "" })
+	bottest.WaitFor(t, "the webhook to be registered", func() bool { url, _ := tg.Webhook(); return url != "" })
 	if url, secret := tg.Webhook(); url != "http://"+hook+"/telegram" || secret != "s3cret-for-the-test" {
 		t.Fatalf("webhook registered as %q with secret %q", url, secret)
 	}
@@ -658,7 +630,7 @@ func TestServeHealthWhileConnecting(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			log := &syncBuffer{}
+			log := &bottest.Buffer{}
 			done := make(chan error, 1)
 			go func() {
 				done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
@@ -667,7 +639,7 @@ func TestServeHealthWhileConnecting(t *testing.T) {
 				return run(context.Background(), []string{"supportbot", "health"}, getenvFrom(map[string]string{"SUPPORTBOT_HTTP": addr}),
 					strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
 			}
-			waitFor(t, "supportbot health to succeed", func() bool { return health() == nil })
+			bottest.WaitFor(t, "supportbot health to succeed", func() bool { return health() == nil })
 			resp, err := http.Get("http://" + addr + "/readyz")
 			if err != nil {
 				t.Fatal(err)
@@ -708,7 +680,7 @@ func TestServeWithUnusableDatabase(t *testing.T) {
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL, "SUPPORTBOT_DB": db, "SUPPORTBOT_HTTP": addr}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	log := &syncBuffer{}
+	log := &bottest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"supportbot", "run"}, getenvFrom(env), strings.NewReader(""), &bytes.Buffer{}, log)
@@ -739,7 +711,7 @@ func TestServeWithUnusableDatabase(t *testing.T) {
 	if err := os.Remove(db); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "/readyz to report the stats store writable", func() bool {
+	bottest.WaitFor(t, "/readyz to report the stats store writable", func() bool {
 		_, body := readyz()
 		return strings.Contains(body, "stats: ok")
 	})
