@@ -21,10 +21,10 @@
 //     dropped (from its /metrics), and replies lost (messages without a reply,
 //     and messages missing from the stats database after SIGTERM).
 //
-// With -inprocess the bot runs inside the load test instead (the same core,
-// store and adapter, wired as `supportbot run` wires them) and the adapter's
-// HTTP client takes the two times, so the latency is the bot's alone, with no
-// proxy or second process in between; the RSS is then the whole process's.
+// With -inprocess the bot runs inside the load test instead (internal/serve,
+// the code of `supportbot run` itself) and the adapter's HTTP transport takes
+// the two times, so the latency is the bot's alone, with no proxy or second
+// process in between; the RSS is then the whole process's.
 //
 // Every person is in a private chat: Telegram's per-group flood limit (which the
 // adapter enforces) does not apply there, so it does not cap the numbers.
@@ -39,6 +39,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -59,8 +60,8 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/internal/serve"
 	"github.com/supportbot/supportbot/knowledge"
 	"github.com/supportbot/supportbot/store"
 )
@@ -288,55 +289,71 @@ func (r report) print() error {
 	return nil
 }
 
-// runInProcess runs the bot in this process: the real core, store and
-// Telegram adapter, with the adapter's HTTP client timing each reply, so the
-// latency is the bot's alone (no proxy, no second process to schedule). The
-// RSS is then this whole process's: the bot, the fake and the people.
+// runInProcess runs the bot in this process: [serve.Run], the very wiring of
+// `supportbot run` (core, store, Telegram adapter, supervisor, /readyz), with
+// the adapter's HTTP transport timing each reply, so the latency is the bot's
+// alone (no proxy, no second process to schedule). The RSS is then this whole
+// process's: the bot, the fake and the people.
 func runInProcess(ctx context.Context, fake *telegramtest.Server, o options, dir string) error {
 	k, err := knowledge.Load(knowledge.Embedded())
 	if err != nil {
 		return err
 	}
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	path := filepath.Join(dir, "stats.db")
-	db, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		return err
-	}
-	b, err := bot.New(k, bot.WithRecorder(db))
-	if err != nil {
-		return err
-	}
+	cfg := serve.Config{DB: path, HTTP: httpAddr, TelegramToken: fake.Token(), TelegramAPIURL: fake.URL}
+	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	defer func() {
+		if o.keepLogs {
+			fmt.Print(logs.String())
+		}
+	}()
 	tm := newTimer()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 128 // as supportbot run configures it
-	a, err := telegram.New(ctx, telegram.Config{
-		Token: fake.Token(), APIURL: fake.URL, Handler: b, Stats: db, Recorder: db,
-		HTTPClient: &http.Client{Timeout: 70 * time.Second, Transport: timingTransport{next: tr, t: tm}},
-	})
-	if err != nil {
-		return err
+	queues := make(chan func() store.QueueStats, 1) // the one the store hands over at start
+	opts := serve.Options{
+		Logger: log,
+		Store:  store.Options{Logger: log.With("component", "stats")},
+		Metrics: func(_ []string, queue func() store.QueueStats, _ func(string) bool) serve.Metrics {
+			queues <- queue
+			return queueMetrics{}
+		},
+		Transport: func(_ string, rt http.RoundTripper) http.RoundTripper { return timingTransport{next: rt, t: tm} },
 	}
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
 	runDone := make(chan error, 1) // Run's one result
-	go func() { runDone <- a.Run(botCtx) }()
+	go func() { runDone <- serve.Run(botCtx, k, cfg, opts) }()
+	if err := waitReady(ctx, httpAddr); err != nil {
+		stopBot()
+		return errors.Join(fmt.Errorf("%w\nbot log:\n%s", err, logs.String()), <-runDone)
+	}
+	queue := <-queues
 	fmt.Printf("bot running in-process (RSS %.1f MB idle); %d people, %d presses each, rate %s\n",
 		float64(peakRSS(os.Getpid()))/1e6, o.people, o.presses, rateString(o.rate))
 
 	res := drive(ctx, fake, o)
 	rss := peakRSS(os.Getpid())
-	qs := db.QueueStats()
-	stopBot()
+	qs := queue()
+	stopBot() // as SIGTERM does to `supportbot run`
 	exitErr := <-runDone
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	exitErr = errors.Join(exitErr, db.Close(cctx))
 	inDB, dbErr := messagesIn(path)
 	r := report{o: o, res: res, t: tm, rss: rss, rssWhat: "the whole load test process: bot, fake Bot API and people",
 		inDB: inDB, dbErr: dbErr, exitErr: exitErr, fake: fake,
 		written: strconv.FormatInt(qs.Written, 10), dropped: strconv.FormatInt(qs.Dropped, 10)}
 	return r.print()
 }
+
+// queueMetrics counts nothing: the in-process run reads the stats store's
+// queue instead of a /metrics.
+type queueMetrics struct{}
+
+func (queueMetrics) Recorder(next bot.Recorder) bot.Recorder { return next }
+func (queueMetrics) APICall(string, string, error)           {}
+func (queueMetrics) Handler() http.Handler                   { return nil }
 
 // result is what the people saw.
 type result struct {
