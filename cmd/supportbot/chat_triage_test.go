@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/knowledge"
+	"github.com/supportbot/supportbot/bot/bottest"
 )
 
 // TestChatTriage runs `supportbot chat` with stdin piped: "help me decide",
@@ -15,10 +15,7 @@ import (
 // buttons or typed answers, must reach the outcome, and the stats store must
 // count it.
 func TestChatTriage(t *testing.T) {
-	k, err := knowledge.Load(knowledge.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := bottest.Knowledge(t)
 	recommendation := func(id string) string {
 		for _, o := range k.Triage.Outcomes {
 			if o.ID == id {
