@@ -90,8 +90,9 @@ type Detector struct {
 	// benignWord are the benign patterns' words: never repaired, so idioms
 	// still match as written.
 	benignWord map[string]bool
-	cjkBenign  []string        // benign substrings of scripts without spaces
-	emoji      map[rune]string // emoji read as words
+	cjkBenign  []string             // benign substrings of scripts without spaces
+	emoji      map[rune]string      // emoji read as words
+	class      map[string]wordClass // known, english, vocab, benignWord and spell1 at once
 	model      *textclass.Model
 	threshold  float64
 	feat       textclass.Featurizer
@@ -316,9 +317,32 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
+	d.class = map[string]wordClass{}
+	for set, c := range map[*map[string]bool]wordClass{&d.known: classKnown, &d.english: classEnglish, &d.vocab: classVocab, &d.benignWord: classBenign} {
+		for w, ok := range *set {
+			if ok {
+				d.class[w] |= c
+			}
+		}
+	}
+	for w := range d.spell1 {
+		d.class[w] |= classSpelling
+	}
 	d.pool.New = func() any { return new(scratch) }
 	return d, nil
 }
+
+// wordClass says in one lookup which of the detector's word lists hold a
+// word: reading a long message asks this of every word.
+type wordClass uint8
+
+const (
+	classKnown wordClass = 1 << iota
+	classEnglish
+	classVocab
+	classBenign
+	classSpelling
+)
 
 // fuzzyConcepts are the concepts whose words a typo is repaired towards.
 var fuzzyConcepts = map[string]bool{"mention": true, "death": true, "desire": true, "live": true, "selfharm": true, "means": true, "self": true, "toxic": true}

@@ -18,7 +18,7 @@ func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 	// as English: "donde esta la biblioteca" is Spanish, not "done".
 	english := 0
 	for _, w := range raw {
-		if d.known[w] || d.english[w] {
+		if d.class[w]&(classKnown|classEnglish) != 0 {
 			english++
 		}
 	}
@@ -48,10 +48,11 @@ func (d *Detector) repair(dst []string, w string, typos bool) []string {
 		}
 		return append(dst, w)
 	}
-	if to, ok := d.spell1[w]; ok {
-		return textnorm.Words(dst, to)
+	c := d.class[w]
+	if c&classSpelling != 0 {
+		return textnorm.Words(dst, d.spell1[w])
 	}
-	if d.vocab[w] || d.known[w] || !isASCIIWord(deLeet(w)) || (w[0] >= '0' && w[0] <= '9') || d.benignWord[w] {
+	if c&(classVocab|classKnown|classBenign) != 0 || !isASCIIWord(deLeet(w)) || (w[0] >= '0' && w[0] <= '9') {
 		return append(dst, w)
 	}
 	if hasDigit(w) && w[0] >= 'a' && w[0] <= 'z' {

@@ -5,6 +5,7 @@ package phrase
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,7 +106,16 @@ func (p *Pattern) rest(ws []string, k, i int) (int, bool) {
 // message is scanned once whatever the number of phrases.
 type Set struct {
 	phrases []Pattern
-	byFirst map[string][]int // exact first word → phrases
+	byFirst map[string][]int // exact first word → phrases not in byPair
+	// byPair indexes the phrases whose second word follows the first at once
+	// and is exact ("me mato", "kill myself") by both words: a common first
+	// word ("me", "i") then costs one lookup, not a try of every phrase it
+	// starts.
+	byPair map[[2]string][]int
+	// firsts is a bit per hash of every exact first word: most words of a
+	// message start no phrase, and one hash of the word tells so without the
+	// two map lookups.
+	firsts [1 << 9]uint64 // 32,768 bits: a few per cent of false hits for thousands of first words
 	// Phrases whose first slot has a prefix alternative ("suicid*"), indexed by
 	// the prefix's first two bytes: a word is tried only against the prefixes
 	// it could start with, not against all of them. byLead's lists also hold
@@ -140,7 +150,7 @@ func MustSet(srcs ...string) *Set {
 // NewSet compiles patterns; the index of a pattern in srcs is the index
 // [Set.Find] and [Set.Each] report.
 func NewSet(srcs ...string) (*Set, error) {
-	ps := &Set{byFirst: map[string][]int{}, byLead: map[[2]byte][]int{}}
+	ps := &Set{byFirst: map[string][]int{}, byPair: map[[2]string][]int{}, byLead: map[[2]byte][]int{}}
 	for _, src := range srcs {
 		p, err := Compile(src)
 		if err != nil {
@@ -149,7 +159,19 @@ func NewSet(srcs ...string) (*Set, error) {
 		idx := len(ps.phrases)
 		ps.phrases = append(ps.phrases, p)
 		for _, w := range p.slots[0].words {
-			ps.byFirst[w] = append(ps.byFirst[w], idx)
+			h := wordHash(w)
+			ps.firsts[h>>6&(1<<9-1)] |= 1 << (h & 63)
+		}
+		if len(p.slots) > 1 && p.slots[1].gap == 0 && len(p.slots[1].prefixes) == 0 {
+			for _, w := range p.slots[0].words {
+				for _, w2 := range p.slots[1].words {
+					ps.byPair[[2]string{w, w2}] = append(ps.byPair[[2]string{w, w2}], idx)
+				}
+			}
+		} else {
+			for _, w := range p.slots[0].words {
+				ps.byFirst[w] = append(ps.byFirst[w], idx)
+			}
 		}
 		for _, pre := range p.slots[0].prefixes {
 			if len(pre) < 2 {
@@ -197,6 +219,49 @@ func mergeSorted(a, b []int) []int {
 	return append(append(out, a...), b...)
 }
 
+// exact returns the phrases whose exact first word is ws[i], as two lists in
+// pattern order: those indexed by the first word alone and those indexed by
+// the first two.
+func (ps *Set) exact(ws []string, i int) (a, b []int) {
+	h := wordHash(ws[i])
+	if ps.firsts[h>>6&(1<<9-1)]&(1<<(h&63)) == 0 {
+		return nil, nil
+	}
+	a = ps.byFirst[ws[i]]
+	if i+1 < len(ws) {
+		b = ps.byPair[[2]string{ws[i], ws[i+1]}]
+	}
+	return a, b
+}
+
+// wordHash is FNV-1a, for the first-word filter.
+func wordHash(w string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(w); i++ {
+		h ^= uint32(w[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// merged yields the indexes of two ascending lists in ascending order, so that
+// matches are reported in pattern order whichever index found them.
+func merged(a, b []int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for len(a) > 0 || len(b) > 0 {
+			var k int
+			if len(b) == 0 || (len(a) > 0 && a[0] < b[0]) {
+				k, a = a[0], a[1:]
+			} else {
+				k, b = b[0], b[1:]
+			}
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
 // Len is the number of patterns in the set.
 func (ps *Set) Len() int { return len(ps.phrases) }
 
@@ -208,14 +273,14 @@ func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
 		if w == "" {
 			continue
 		}
-		first := ps.byFirst[w]
-		for _, k := range first {
+		a, b := ps.exact(ws, i)
+		for k := range merged(a, b) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				fn(k, i, e)
 			}
 		}
 		for _, k := range ps.prefixed(w) {
-			if slices.Contains(first, k) {
+			if slices.Contains(a, k) || slices.Contains(b, k) {
 				continue // tried already, by its exact word
 			}
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
@@ -232,7 +297,8 @@ func (ps *Set) Find(ws []string) (idx, start, end int) {
 		if w == "" {
 			continue
 		}
-		for _, k := range ps.byFirst[w] {
+		a, b := ps.exact(ws, i)
+		for k := range merged(a, b) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				return k, i, e
 			}
@@ -257,7 +323,8 @@ func (ps *Set) MatchesWhole(ws []string) bool {
 	if len(ws) == 0 {
 		return false
 	}
-	for _, k := range ps.byFirst[ws[0]] {
+	a, b := ps.exact(ws, 0)
+	for k := range merged(a, b) {
 		if e, ok := ps.phrases[k].matchAt(ws, 0); ok && e == len(ws) {
 			return true
 		}
@@ -277,7 +344,8 @@ func (ps *Set) Blank(ws []string) {
 		if ws[i] == "" {
 			continue
 		}
-		for _, k := range ps.byFirst[ws[i]] {
+		a, b := ps.exact(ws, i)
+		for k := range merged(a, b) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				for j := i; j < e; j++ {
 					ws[j] = ""

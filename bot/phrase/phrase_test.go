@@ -35,11 +35,12 @@ func TestCompilePhraseErrors(t *testing.T) {
 	}
 }
 
-// TestPrefixIndexFindsWhatAScanFinds: indexing prefix patterns by their first
-// two bytes must report exactly the matches, in exactly the order, that
-// trying every prefix pattern at every word reports.
-func TestPrefixIndexFindsWhatAScanFinds(t *testing.T) {
-	srcs := []string{"suicid*", "k* myself", "kill ~2 m*", "s*|die", "end it", "o|over* dose*", "d*|x ~1 now", "ki*", "sel* harm*"}
+// TestIndexFindsWhatAScanFinds: indexing patterns by their first two words,
+// or prefix patterns by their first two bytes, must report exactly the
+// matches, in exactly the order, that trying every pattern at every word
+// reports.
+func TestIndexFindsWhatAScanFinds(t *testing.T) {
+	srcs := []string{"suicid*", "k* myself", "kill ~2 m*", "s*|die", "end it", "o|over* dose*", "d*|x ~1 now", "ki*", "sel* harm*", "kill myself", "me kill", "end", "kill myself now", "me ~1 dead|die", "end it"}
 	ps := MustSet(srcs...)
 	var prefixed []int
 	for i, p := range ps.phrases {
@@ -47,18 +48,22 @@ func TestPrefixIndexFindsWhatAScanFinds(t *testing.T) {
 			prefixed = append(prefixed, i)
 		}
 	}
+	// The reference: every pattern with the word as an exact first
+	// alternative, then every prefix pattern, each in pattern order.
 	scan := func(ws []string) (got [][3]int) {
 		for i, w := range ws {
 			if w == "" {
 				continue
 			}
-			for _, k := range ps.byFirst[w] {
-				if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-					got = append(got, [3]int{k, i, e})
+			for k, p := range ps.phrases {
+				if slices.Contains(p.slots[0].words, w) {
+					if e, ok := p.matchAt(ws, i); ok {
+						got = append(got, [3]int{k, i, e})
+					}
 				}
 			}
 			for _, k := range prefixed {
-				if slices.Contains(ps.byFirst[w], k) {
+				if slices.Contains(ps.phrases[k].slots[0].words, w) {
 					continue // each pattern reports once at one position
 				}
 				if e, ok := ps.phrases[k].matchAt(ws, i); ok {
@@ -69,6 +74,7 @@ func TestPrefixIndexFindsWhatAScanFinds(t *testing.T) {
 		return got
 	}
 	vocab := strings.Fields("suicide suicidal kill killing kms myself me my die dies dead s x o over overdose dose doses self selfharm harm now end it ki k the a")
+	vocab = append(vocab, "", "kill", "myself", "me", "end", "it")
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
 		ws := make([]string, 1+rng.IntN(8))
@@ -77,8 +83,17 @@ func TestPrefixIndexFindsWhatAScanFinds(t *testing.T) {
 		}
 		var got [][3]int
 		ps.Each(ws, func(idx, start, end int) { got = append(got, [3]int{idx, start, end}) })
-		if want := scan(ws); !slices.Equal(got, want) {
+		want := scan(ws)
+		if !slices.Equal(got, want) {
 			t.Fatalf("%q: Each gave %v, a scan gives %v", ws, got, want)
+		}
+		k, start, end := ps.Find(ws)
+		if len(want) == 0 && k != -1 || len(want) > 0 && [3]int{k, start, end} != want[0] {
+			t.Fatalf("%q: Find gave %d %d %d, a scan first finds %v", ws, k, start, end, want)
+		}
+		whole := slices.ContainsFunc(want, func(m [3]int) bool { return m[1] == 0 && m[2] == len(ws) })
+		if ps.MatchesWhole(ws) != whole {
+			t.Fatalf("%q: MatchesWhole gave %v, want %v", ws, !whole, whole)
 		}
 	}
 }
