@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -284,100 +282,8 @@ func (s *Server) Dispatch(t string, d any) error {
 	return nil
 }
 
-// Who invoked an interaction or wrote a message, and where.
-type Who struct {
-	GuildID     string // "" for a DM
-	ChannelID   string
-	UserID      string
-	Permissions int64 // the member's permissions in the channel (guild only)
-}
-
-func (w Who) fill(in map[string]any) {
-	user := map[string]any{"id": w.UserID, "username": "person" + w.UserID, "discriminator": "0"}
-	in["channel_id"] = w.ChannelID
-	if w.GuildID == "" {
-		in["user"] = user
-		in["context"] = 1
-		return
-	}
-	in["guild_id"] = w.GuildID
-	in["context"] = 0
-	in["member"] = map[string]any{"user": user, "roles": []string{}, "permissions": strconv.FormatInt(w.Permissions, 10)}
-}
-
-// Sent is an injected interaction: its id and the token its answers carry.
-type Sent struct {
-	ID, Token string
-}
-
-func (s *Server) newInteraction(component bool) Sent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := &interaction{id: s.newID(), component: component, created: s.now()}
-	in.token = "itoken-" + in.id
-	s.interacts[in.id] = in
-	return Sent{ID: in.id, Token: in.token}
-}
-
-// Command dispatches a slash command invocation. options maps string option
-// names to values.
-func (s *Server) Command(w Who, name string, options map[string]string) (Sent, error) {
-	in := s.newInteraction(false)
-	opts := []map[string]any{}
-	for k, v := range options {
-		opts = append(opts, map[string]any{"name": k, "type": 3, "value": v})
-	}
-	payload := map[string]any{
-		"id": in.ID, "application_id": s.AppID, "type": 2, "token": in.Token, "version": 1,
-		"data": map[string]any{"id": "cmd-" + name, "name": name, "type": 1, "options": opts},
-	}
-	w.fill(payload)
-	return in, s.Dispatch("INTERACTION_CREATE", payload)
-}
-
-// Press dispatches a button press on the message messageID.
-func (s *Server) Press(w Who, messageID, customID string) (Sent, error) {
-	in := s.newInteraction(true)
-	payload := map[string]any{
-		"id": in.ID, "application_id": s.AppID, "type": 3, "token": in.Token, "version": 1,
-		"data":    map[string]any{"custom_id": customID, "component_type": 2},
-		"message": map[string]any{"id": or(messageID, s.newIDLocked()), "channel_id": w.ChannelID, "content": "", "flags": 0},
-	}
-	w.fill(payload)
-	return in, s.Dispatch("INTERACTION_CREATE", payload)
-}
-
 func (s *Server) newIDLocked() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.newID()
-}
-
-// SendMessage dispatches MESSAGE_CREATE for a person's message. mention says
-// whether it mentions the bot. As on Discord without the privileged message
-// content intent, a guild message that does not mention the bot arrives with
-// empty content.
-func (s *Server) SendMessage(w Who, content string, mention bool) (string, error) {
-	id := s.newIDLocked()
-	mentions := []any{}
-	if mention {
-		mentions = append(mentions, map[string]any{"id": s.BotUserID, "username": "supportbot", "bot": true})
-	}
-	s.mu.Lock()
-	hasContent := s.intents&intentMessageContent != 0
-	s.mu.Unlock()
-	if w.GuildID != "" && !mention && !hasContent {
-		content = ""
-	}
-	payload := map[string]any{
-		"id": id, "channel_id": w.ChannelID, "content": content, "type": 0,
-		"author":    map[string]any{"id": w.UserID, "username": "person" + w.UserID, "discriminator": "0"},
-		"mentions":  mentions,
-		"timestamp": s.now().UTC().Format(time.RFC3339),
-	}
-	if w.GuildID != "" {
-		payload["guild_id"] = w.GuildID
-		payload["member"] = map[string]any{"roles": []string{}}
-	}
-	return id, s.Dispatch("MESSAGE_CREATE", payload)
 }

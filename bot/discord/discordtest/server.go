@@ -29,17 +29,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"github.com/gorilla/websocket"
 )
@@ -62,17 +57,6 @@ const (
 	RouteChannelMsg  = "channel_message"      // POST /channels/{id}/messages
 	RouteDMChannel   = "dm_channel"           // POST /users/@me/channels
 )
-
-// Interaction callback types (Discord's numbers).
-const (
-	CallbackMessage        = 4 // CHANNEL_MESSAGE_WITH_SOURCE
-	CallbackDeferred       = 5 // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
-	CallbackDeferredUpdate = 6 // DEFERRED_UPDATE_MESSAGE
-	CallbackUpdate         = 7 // UPDATE_MESSAGE
-)
-
-// FlagEphemeral is the message flag that shows a message to its invoker only.
-const FlagEphemeral = 1 << 6
 
 // Privileged gateway intents a support bot must not ask for.
 const (
@@ -137,14 +121,6 @@ type event struct {
 	payload []byte
 }
 
-type interaction struct {
-	id, token  string
-	component  bool
-	created    time.Time
-	answered   bool
-	answerType int
-}
-
 // Call is one request the bot made that Discord would have acted upon.
 type Call struct {
 	Route         string
@@ -159,93 +135,6 @@ type Call struct {
 	Commands      []Command // RouteCommands
 	Status        int       // the status the fake answered
 	At            time.Time
-}
-
-// Message is a message body as the bot sent it.
-type Message struct {
-	Content         string           `json:"content"`
-	Flags           int              `json:"flags"`
-	Components      []ActionRow      `json:"components"`
-	Embeds          []Embed          `json:"embeds"`
-	AllowedMentions *AllowedMentions `json:"allowed_mentions"`
-	Reference       *struct {
-		MessageID string `json:"message_id"`
-	} `json:"message_reference"`
-	Files []File `json:"-"`
-}
-
-// Text is the content followed by each embed's description.
-func (m Message) Text() string {
-	s := m.Content
-	for _, e := range m.Embeds {
-		s += "\n" + e.Title + "\n" + e.Description
-	}
-	return s
-}
-
-// Buttons lists the message's buttons row by row.
-func (m Message) Buttons() []Button {
-	var bs []Button
-	for _, r := range m.Components {
-		bs = append(bs, r.Components...)
-	}
-	return bs
-}
-
-// ActionRow is a row of components.
-type ActionRow struct {
-	Type       int      `json:"type"`
-	Components []Button `json:"components"`
-}
-
-// Button is a button component.
-type Button struct {
-	Type     int    `json:"type"`
-	Style    int    `json:"style"`
-	Label    string `json:"label"`
-	CustomID string `json:"custom_id"`
-	URL      string `json:"url"`
-	Disabled bool   `json:"disabled"`
-}
-
-// Embed is the part of an embed the fake checks.
-type Embed struct {
-	Title       string `json:"title"`
-	Description string `json:"description"`
-}
-
-// AllowedMentions is what a message allows to ping.
-type AllowedMentions struct {
-	Parse       *[]string `json:"parse"`
-	Users       []string  `json:"users"`
-	Roles       []string  `json:"roles"`
-	RepliedUser bool      `json:"replied_user"`
-}
-
-// File is an uploaded attachment.
-type File struct {
-	Name        string
-	ContentType string
-	Data        []byte
-}
-
-// Command is an application command as registered.
-type Command struct {
-	ID                       string          `json:"id,omitempty"`
-	Name                     string          `json:"name"`
-	Description              string          `json:"description"`
-	Type                     int             `json:"type,omitempty"`
-	Options                  []CommandOption `json:"options,omitempty"`
-	DefaultMemberPermissions *string         `json:"default_member_permissions"`
-	DMPermission             *bool           `json:"dm_permission,omitempty"`
-}
-
-// CommandOption is an option of a command.
-type CommandOption struct {
-	Type        int    `json:"type"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Required    bool   `json:"required,omitempty"`
 }
 
 // Failure is a scripted answer to the next call of a route.
@@ -330,20 +219,6 @@ func (s *Server) Violations() []string {
 	return append([]string(nil), s.violations...)
 }
 
-// Unanswered returns the tokens of the interactions injected but never
-// answered: on Discord each would show "This interaction failed".
-func (s *Server) Unanswered() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, in := range s.interacts {
-		if !in.answered {
-			out = append(out, in.token)
-		}
-	}
-	return out
-}
-
 // FailNext makes the next call to route answer with f instead (queued: calling
 // it twice fails the next two calls).
 func (s *Server) FailNext(route string, f Failure) {
@@ -357,21 +232,6 @@ func (s *Server) Attempts(route string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.attempts[route]
-}
-
-// Commands returns the commands registered in scope ("" for global).
-func (s *Server) Commands(scope string) []Command {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Command(nil), s.commands[scope]...)
-}
-
-// SetCommands pretends commands were registered in scope before, as by an
-// older version of the bot.
-func (s *Server) SetCommands(scope string, cmds []Command) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.commands[scope] = append([]Command(nil), cmds...)
 }
 
 // Calls returns every successful call so far.
@@ -432,20 +292,6 @@ func (s *Server) waitFor(ctx context.Context, what string, cond func() bool) err
 			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
 		}
 	}
-}
-
-// WaitCommands waits until the bot has registered commands in scope (a bulk
-// overwrite reached the fake) and returns them.
-func (s *Server) WaitCommands(ctx context.Context, scope string) ([]Command, error) {
-	err := s.waitFor(ctx, "commands", func() bool {
-		for _, c := range s.calls {
-			if c.Route == RouteCommands && c.Scope == scope {
-				return true
-			}
-		}
-		return false
-	})
-	return s.Commands(scope), err
 }
 
 // --- REST ---
@@ -580,252 +426,6 @@ func (s *Server) takeFailure(route string) (Failure, bool) {
 	}
 	s.failures[route] = q[1:]
 	return q[0], true
-}
-
-var commandName = regexp.MustCompile(`^[-_\p{L}\p{N}]{1,32}$`)
-
-func (s *Server) putCommands(w http.ResponseWriter, r *http.Request, call Call) {
-	var cmds []Command
-	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
-		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	seen := map[string]bool{}
-	for i := range cmds {
-		c := &cmds[i]
-		if !commandName.MatchString(c.Name) || strings.ToLower(c.Name) != c.Name {
-			s.violate("command name %q is not a valid lower-case name", c.Name)
-		}
-		if seen[c.Name] {
-			s.violate("command %q registered twice", c.Name)
-		}
-		seen[c.Name] = true
-		if n := len([]rune(c.Description)); n < 1 || n > 100 {
-			s.violate("command %q: description of %d characters", c.Name, n)
-		}
-		for _, o := range c.Options {
-			if !commandName.MatchString(o.Name) || strings.ToLower(o.Name) != o.Name {
-				s.violate("command %q: option name %q is invalid", c.Name, o.Name)
-			}
-			if n := len([]rune(o.Description)); n < 1 || n > 100 {
-				s.violate("command %q option %q: description of %d characters", c.Name, o.Name, n)
-			}
-		}
-		c.ID = s.newID()
-	}
-	// A bulk overwrite replaces the whole set: commands not in it are gone.
-	s.commands[call.Scope] = cmds
-	call.Commands = cmds
-	call.Status = http.StatusOK
-	call.At = s.now()
-	s.calls = append(s.calls, call)
-	s.notify()
-	writeJSON(w, cmds)
-}
-
-type body struct {
-	Type int `json:"type"` // interaction callback type
-	Message
-}
-
-// readMessage decodes a JSON or multipart (payload_json + files[n]) body. An
-// interaction callback wraps the message in "data".
-func readMessage(r *http.Request) (body, error) {
-	var b body
-	raw, files, err := readPayload(r)
-	if err != nil {
-		return b, err
-	}
-	if strings.Contains(r.URL.Path, "/interactions/") {
-		var cb struct {
-			Type int              `json:"type"`
-			Data *json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(raw, &cb); err != nil {
-			return b, err
-		}
-		b.Type = cb.Type
-		if cb.Data != nil {
-			if err := json.Unmarshal(*cb.Data, &b.Message); err != nil {
-				return b, err
-			}
-		}
-	} else if err := json.Unmarshal(raw, &b.Message); err != nil {
-		return b, err
-	}
-	b.Files = files
-	return b, nil
-}
-
-func readPayload(r *http.Request) ([]byte, []File, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		raw, err := io.ReadAll(r.Body)
-		return raw, nil, err
-	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	var raw []byte
-	var files []File
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		data, err := io.ReadAll(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		if p.FormName() == "payload_json" {
-			raw = data
-			continue
-		}
-		files = append(files, File{Name: p.FileName(), ContentType: p.Header.Get("Content-Type"), Data: data})
-	}
-	if raw == nil {
-		return nil, nil, fmt.Errorf("multipart body without payload_json")
-	}
-	return raw, files, nil
-}
-
-// accept checks a message-carrying call against Discord's rules, records it and
-// says how Discord would answer.
-func (s *Server) accept(c Call) (status, code int, text string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.At = s.now()
-	var in *interaction
-	if c.Token != "" {
-		for _, x := range s.interacts {
-			if x.token == c.Token {
-				in = x
-			}
-		}
-		if in == nil {
-			return http.StatusNotFound, 10015, "Unknown Webhook"
-		}
-	}
-	switch c.Route {
-	case RouteCallback:
-		if in.id != c.InteractionID {
-			return http.StatusNotFound, 10062, "Unknown interaction"
-		}
-		if in.answered {
-			s.violate("interaction %s answered twice", in.id)
-			return http.StatusBadRequest, 40060, "Interaction has already been acknowledged."
-		}
-		if d := c.At.Sub(in.created); d > AnswerDeadline {
-			s.violate("interaction %s answered after %v", in.id, d.Round(time.Millisecond))
-			return http.StatusNotFound, 10062, "Unknown interaction"
-		}
-		switch c.Type {
-		case CallbackMessage, CallbackDeferred:
-		case CallbackDeferredUpdate, CallbackUpdate:
-			if !in.component {
-				s.violate("interaction %s: callback type %d is for components only", in.id, c.Type)
-				return http.StatusBadRequest, 50035, "Invalid Form Body"
-			}
-		default:
-			s.violate("interaction %s: callback type %d", in.id, c.Type)
-			return http.StatusBadRequest, 50035, "Invalid Form Body"
-		}
-		in.answered, in.answerType = true, c.Type
-		if c.Type == CallbackDeferred || c.Type == CallbackDeferredUpdate {
-			// The deferred response has no content yet.
-			break
-		}
-		s.checkMessage(c, true)
-	case RouteFollowup, RouteEditOrig, RouteEditMessage:
-		if !in.answered {
-			s.violate("interaction %s: %s before the interaction was answered", in.id, c.Route)
-			return http.StatusNotFound, 10015, "Unknown Webhook"
-		}
-		if c.Route == RouteFollowup {
-			c.MessageID = s.newID()
-		}
-		s.checkMessage(c, c.Route == RouteFollowup)
-	case RouteChannelMsg:
-		c.MessageID = s.newID()
-		s.checkMessage(c, true)
-	}
-	c.Status = http.StatusOK
-	s.calls = append(s.calls, c)
-	s.notify()
-	return http.StatusOK, 0, ""
-}
-
-// utf16Len counts characters the way Discord's limits do (JavaScript string
-// length), which is never less than the count of code points.
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
-
-// checkMessage records every rule the message breaks. create is true for a
-// new message (which must not be empty).
-func (s *Server) checkMessage(c Call, create bool) {
-	m := c.Message
-	where := c.Route
-	if n := utf16Len(m.Content); n > 2000 {
-		s.violate("%s: content of %d characters", where, n)
-	}
-	if create && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Files) == 0 && len(m.Components) == 0 {
-		s.violate("%s: empty message", where)
-	}
-	if len(m.Embeds) > 10 {
-		s.violate("%s: %d embeds", where, len(m.Embeds))
-	}
-	total := 0
-	for _, e := range m.Embeds {
-		if n := utf16Len(e.Description); n > 4096 {
-			s.violate("%s: embed description of %d characters", where, n)
-		}
-		if n := utf16Len(e.Title); n > 256 {
-			s.violate("%s: embed title of %d characters", where, n)
-		}
-		total += utf16Len(e.Description) + utf16Len(e.Title)
-	}
-	if total > 6000 {
-		s.violate("%s: embeds of %d characters in all", where, total)
-	}
-	if len(m.Components) > 5 {
-		s.violate("%s: %d component rows", where, len(m.Components))
-	}
-	ids := map[string]bool{}
-	for _, row := range m.Components {
-		if row.Type != 1 {
-			s.violate("%s: top-level component of type %d", where, row.Type)
-		}
-		if len(row.Components) == 0 || len(row.Components) > 5 {
-			s.violate("%s: a row of %d buttons", where, len(row.Components))
-		}
-		for _, b := range row.Components {
-			if b.Type != 2 {
-				s.violate("%s: component of type %d in a row", where, b.Type)
-			}
-			if n := utf16Len(b.Label); n < 1 || n > 80 {
-				s.violate("%s: button label of %d characters", where, n)
-			}
-			if b.Style == 5 {
-				continue // a link button has a url, no custom id
-			}
-			if n := len(b.CustomID); n < 1 || n > 100 {
-				s.violate("%s: custom_id of %d characters", where, n)
-			}
-			if ids[b.CustomID] {
-				s.violate("%s: duplicate custom_id", where)
-			}
-			ids[b.CustomID] = true
-		}
-	}
-	am := m.AllowedMentions
-	switch {
-	case am == nil:
-		s.violate("%s: no allowed_mentions", where)
-	case am.Parse == nil || len(*am.Parse) > 0 || len(am.Users) > 0 || len(am.Roles) > 0 || am.RepliedUser:
-		s.violate("%s: allowed_mentions allows pings", where)
-	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
