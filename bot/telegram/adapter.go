@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,18 +122,11 @@ type Adapter struct {
 	connected atomic.Bool
 	inflight  sync.WaitGroup
 	dropped   atomic.Uint64
-	client    *statusClient
+	client    *client
 	running   atomic.Bool
-	// workCtx is where updates are handled: Run's context without its
-	// cancellation, so a shutdown does not cut a reply in half.
-	workCtx context.Context
 	// stopping is closed when Run's context ends: a reply waiting to retry
 	// gives up rather than hold the shutdown.
 	stopping chan struct{}
-	// abandon is cancelled stopGrace after stopping: calls still in flight
-	// are cut off.
-	abandon    context.Context
-	abandonNow context.CancelFunc
 
 	throttle    throttle      // chats Telegram asked (429) not to send to for now
 	undecodable atomic.Uint64 // updates skipped because they could not be decoded
@@ -205,7 +197,6 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	a.queues = newQueues()
 	a.acks = newAcks()
 	a.stopping = make(chan struct{})
-	a.abandon, a.abandonNow = context.WithCancel(context.Background())
 	if a.cfg.StatsSince <= 0 {
 		a.cfg.StatsSince = 30 * 24 * time.Hour
 	}
@@ -225,7 +216,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		// has its own context deadline (callTimeout).
 		hc = &http.Client{Timeout: a.cfg.PollTimeout + 15*time.Second}
 	}
-	a.client = &statusClient{next: hc}
+	a.client = &client{next: hc}
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // we call getMe ourselves, on the caller's context
 		tgbot.WithHTTPClient(a.cfg.PollTimeout, a.client),
@@ -234,7 +225,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) {
 			if !errors.Is(err, context.Canceled) {
-				a.log.Warn("telegram library error", "err", a.redact(err))
+				a.log.Warn("telegram library error", "err", safeErr(err))
 			}
 		}),
 		tgbot.WithDebugHandler(func(format string, args ...any) {
@@ -249,7 +240,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	tg, err := tgbot.New(cfg.Token, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("telegram: %s", redactError(err, cfg.Token))
+		return nil, fmt.Errorf("telegram: %w", err) // only an empty token, checked above
 	}
 	a.tg = tg
 	var me *models.User
@@ -262,7 +253,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		if errors.Is(err, tgbot.ErrorUnauthorized) {
 			return nil, fmt.Errorf("telegram getMe: %w", ErrUnauthorized)
 		}
-		return nil, fmt.Errorf("telegram getMe: %s", redactError(err, cfg.Token))
+		return nil, fmt.Errorf("telegram getMe: %w", err) // the library's errors hold no token
 	}
 	a.me = *me
 	a.connected.Store(true)
@@ -287,18 +278,18 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return errors.New("telegram: Run called twice")
 	}
-	// Replies in flight finish on a context that outlives ctx, so a shutdown
-	// does not cut a reply in half; but a retry wait is not waited out, and a
-	// call still running stopGrace after ctx ends is cut off (its update is
-	// left unconfirmed, for the next process).
-	work := context.WithoutCancel(ctx)
-	a.workCtx = work
+	// Replies in flight finish on work, a context that outlives ctx, so a
+	// shutdown does not cut a reply in half; but a retry wait is not waited
+	// out (stopping), and a call still running stopGrace after ctx ends is
+	// cut off (work is cancelled with errStopping; its update is left
+	// unconfirmed, for the next process).
+	work, abandon := context.WithCancelCause(context.WithoutCancel(ctx))
 	var graceMu sync.Mutex
 	var grace *time.Timer
 	stopWatch := context.AfterFunc(ctx, func() {
 		close(a.stopping)
 		graceMu.Lock()
-		grace = time.AfterFunc(stopGrace, a.abandonNow)
+		grace = time.AfterFunc(stopGrace, func() { abandon(errStopping) })
 		graceMu.Unlock()
 	})
 	defer func() {
@@ -308,7 +299,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 			grace.Stop()
 		}
 		graceMu.Unlock()
-		a.abandonNow()
+		abandon(errStopping)
+	}()
+	dispatched := make(chan struct{}) // closed when the dispatcher returns
+	stopDispatch := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		a.dispatch(work, stopDispatch)
 	}()
 	_ = a.call(ctx, "setMyCommands", "", func(ctx context.Context) error {
 		_, err := a.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: Commands})
@@ -327,176 +324,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.poll(ctx)
 	}
 	a.inflight.Wait()
+	close(stopDispatch)
+	<-dispatched
 	if a.cfg.Webhook == nil {
-		a.confirm(work)
+		// Not on work: it may be cut off by now, and this one call is short.
+		a.confirm(context.WithoutCancel(ctx))
 	}
 	for _, s := range []*logsum.Summary{a.retryWarn, a.callFailed, a.floodWarn, a.skipped, a.pollFailed, a.webhookDenied, a.webhookBad} {
 		s.Flush()
 	}
 	a.connected.Store(false)
 	return err
-}
-
-// process handles one update: decode, ask the core, reply. A panic is
-// recovered once here, logged and answered with the fallback. It reports false
-// if the reply was abandoned because the adapter is stopping (the update is
-// then left unconfirmed, for the next process).
-func (a *Adapter) process(ctx context.Context, u *models.Update) (finished bool) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	var in incoming
-	finished = true
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("panic handling update", "panic", fmt.Sprint(p))
-			a.record(ctx, in.msg.Community, bot.ErrorKindPanic)
-			if in.chatID != 0 {
-				a.sendChunks(ctx, in, []string{escape(adapterFallback)}, nil, false)
-			}
-		}
-	}()
-	in = decodeUpdate(u, a.me, a.isCrisis)
-	if in.callbackID != "" {
-		// Answer first: it stops the button's spinner, and must happen even for
-		// data we will not act on.
-		_ = a.call(ctx, "answerCallbackQuery", in.msg.Community, func(ctx context.Context) error {
-			_, err := a.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: in.callbackID})
-			return err
-		})
-	}
-	var err error
-	switch in.act {
-	case actHandle:
-		start := time.Now()
-		r := a.cfg.Handler.Handle(ctx, in.msg)
-		err = a.reply(ctx, in, r)
-		a.log.Debug("update handled", "kind", string(r.Kind), "latency_ms", time.Since(start).Milliseconds())
-	case actStats:
-		a.stats(ctx, in)
-	}
-	return !errors.Is(err, errStopping)
-}
-
-func escape(s string) string { return joinHTML([]Line{{Spans: []bot.Span{{Text: s}}}}) }
-
-// reply sends the core's reply where the message was: rendered, split, with its
-// keyboard on the last part, edited in place for a triage step.
-func (a *Adapter) reply(ctx context.Context, in incoming, r bot.Reply) error {
-	chunks := renderHTML(r.Text, MaxText)
-	if len(chunks) == 0 {
-		chunks = []string{escape(adapterFallback)}
-	}
-	var extra []models.InlineKeyboardButton
-	if in.group && a.me.Username != "" {
-		hint := escape(privateHint)
-		last := chunks[len(chunks)-1]
-		if textLen(last)+2+textLen(privateHint) <= MaxText { // visible length is ≤ HTML length
-			chunks[len(chunks)-1] = last + "\n\n" + hint
-		} else {
-			chunks = append(chunks, hint)
-		}
-		extra = append(extra, models.InlineKeyboardButton{Text: privateButton, URL: "https://t.me/" + a.me.Username + "?start=group"})
-	}
-	kb := keyboard(r.Choices, func(reason string) {
-		a.log.Warn("button dropped", "reason", reason, "kind", string(r.Kind))
-	}, extra...)
-	// Safety first: a crisis reply is never held back by the chat's flood
-	// limit, only by its own, which lets the first ones through at once.
-	limit := a.floodDM
-	switch {
-	case r.Kind == bot.KindCrisis:
-		limit = a.crisis
-	case in.group:
-		limit = a.flood
-	}
-	if ok, _ := limit.allow(in.chatID); !ok {
-		a.dropped.Add(1)
-		if a.cfg.OnAPICall != nil {
-			a.cfg.OnAPICall("flood_limit", ErrFlooded)
-		}
-		a.floodWarn.Add("kind", string(r.Kind), "group", in.group)
-		return nil
-	}
-	edit := r.Replace && in.callbackID != "" && in.messageID != 0 && len(chunks) == 1
-	return a.sendChunks(ctx, in, chunks, kb, edit)
-}
-
-// sendChunks sends the parts of a reply in order, the keyboard on the last. With
-// edit, the single part replaces the message that carried the pressed button; if
-// that message cannot be edited any more, it is sent as a new message.
-func (a *Adapter) sendChunks(ctx context.Context, in incoming, chunks []string, kb *models.InlineKeyboardMarkup, edit bool) error {
-	var markup models.ReplyMarkup
-	if kb != nil {
-		markup = kb
-	}
-	if edit {
-		stale := false
-		err := a.call(ctx, "editMessageText", in.msg.Community, func(ctx context.Context) error {
-			_, err := a.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
-				ChatID: in.chatID, MessageID: in.messageID, Text: chunks[0],
-				ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
-				LinkPreviewOptions: noPreview(),
-			})
-			switch {
-			case err == nil:
-			case strings.Contains(err.Error(), "message is not modified"):
-				return nil // the same step again: what is shown is already right
-			case errors.Is(err, tgbot.ErrorBadRequest):
-				// Too old, deleted, or not editable: not a failure, the reply
-				// goes out as a new message instead.
-				stale = true
-				return nil
-			}
-			return err
-		})
-		if err != nil || !stale {
-			return err
-		}
-		a.log.Debug("message not editable, sending the step anew")
-	}
-	for i, c := range chunks {
-		p := &tgbot.SendMessageParams{
-			ChatID: in.chatID, MessageThreadID: in.threadID, Text: c,
-			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview(),
-		}
-		if i == len(chunks)-1 {
-			p.ReplyMarkup = markup
-		}
-		if i == 0 && in.group && in.callbackID == "" && in.messageID != 0 {
-			// In a busy group, show whose message this answers.
-			p.ReplyParameters = &models.ReplyParameters{MessageID: in.messageID, AllowSendingWithoutReply: true}
-		}
-		if err := a.call(ctx, "sendMessage", in.msg.Community, func(ctx context.Context) error {
-			_, err := a.tg.SendMessage(ctx, p)
-			return err
-		}); err != nil {
-			return err // counted and logged by call; later parts would read out of order
-		}
-	}
-	return nil
-}
-
-func noPreview() *models.LinkPreviewOptions {
-	t := true
-	return &models.LinkPreviewOptions{IsDisabled: &t}
-}
-
-// isAdmin reports whether the /stats sender may see this chat's stats, and
-// which community those are ("" = all Telegram numbers, for listed admins in a
-// private chat).
-func (a *Adapter) isAdmin(ctx context.Context, in incoming) (community string, ok bool) {
-	if !in.group {
-		return "", a.admins[in.userID]
-	}
-	var member *models.ChatMember
-	err := a.call(ctx, "getChatMember", in.msg.Community, func(ctx context.Context) error {
-		var err error
-		member, err = a.tg.GetChatMember(ctx, &tgbot.GetChatMemberParams{ChatID: in.chatID, UserID: in.userID})
-		return err
-	})
-	if err != nil || member == nil {
-		return "", false
-	}
-	ok = slices.Contains([]models.ChatMemberType{models.ChatMemberTypeOwner, models.ChatMemberTypeAdministrator}, member.Type)
-	return in.msg.Community, ok
 }

@@ -1,6 +1,9 @@
 package telegram
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -13,19 +16,19 @@ import (
 // Platform is the platform name the adapter reports to the core and the stats.
 const Platform = "telegram"
 
-// action is what the adapter does with an update.
-type action int
+// requestKind is what the adapter does with an update.
+type requestKind int
 
 const (
-	actIgnore action = iota // not for us: stay silent
-	actHandle               // hand msg to the core and send its reply
-	actStats                // the /stats command
+	reqIgnore requestKind = iota // not for us: stay silent
+	reqCore                      // hand msg to the core and send its reply
+	reqStats                     // the /stats command
 )
 
-// incoming is one update decoded into what the adapter needs. It holds the ids
+// request is one update decoded into what the adapter needs. It holds the ids
 // only to address replies; they never reach the logs or the stats.
-type incoming struct {
-	act        action
+type request struct {
+	kind       requestKind
 	msg        bot.Message
 	chatID     int64
 	userID     int64
@@ -39,20 +42,20 @@ type incoming struct {
 // the bot's own user (for mentions and replies to the bot). It is a pure
 // function: it trusts nothing in the update, and a button's data is passed to the
 // core, which validates it, never echoed.
-func decodeUpdate(u *models.Update, me models.User, isCrisis func(string) bool) incoming {
+func decodeUpdate(u *models.Update, me models.User, isCrisis func(string) bool) request {
 	switch {
 	case u == nil:
-		return incoming{}
+		return request{}
 	case u.CallbackQuery != nil:
 		return decodeCallback(u.CallbackQuery)
 	case u.Message != nil:
 		return decodeMessage(u.Message, me, isCrisis)
 	}
-	return incoming{} // edits, channel posts, reactions, members joining…
+	return request{} // edits, channel posts, reactions, members joining…
 }
 
-func decodeCallback(q *models.CallbackQuery) incoming {
-	in := incoming{callbackID: q.ID, userID: q.From.ID}
+func decodeCallback(q *models.CallbackQuery) request {
+	in := request{callbackID: q.ID, userID: q.From.ID}
 	var chat models.Chat
 	switch {
 	case q.Message.Message != nil:
@@ -75,7 +78,7 @@ func decodeCallback(q *models.CallbackQuery) incoming {
 		return in
 	}
 	in.group = group
-	in.act = actHandle
+	in.kind = reqCore
 	in.msg = bot.Message{Platform: Platform, Community: community, Conversation: conversation(chat.ID, q.From.ID), Data: q.Data}
 	if in.msg.Data == "" {
 		// An empty press is not something the bot made; the core treats unknown
@@ -85,15 +88,15 @@ func decodeCallback(q *models.CallbackQuery) incoming {
 	return in
 }
 
-func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool) incoming {
+func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool) request {
 	if m.From == nil || m.From.IsBot || m.Chat.ID == 0 {
-		return incoming{}
+		return request{}
 	}
 	community, group, ok := communityOf(m.Chat)
 	if !ok {
-		return incoming{}
+		return request{}
 	}
-	in := incoming{
+	in := request{
 		chatID:    m.Chat.ID,
 		userID:    m.From.ID,
 		messageID: m.ID,
@@ -109,14 +112,14 @@ func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool
 	}
 	if name, args, target, ok := parseCommand(text); ok {
 		if target != "" && !strings.EqualFold(target, me.Username) {
-			return incoming{} // addressed to another bot
+			return request{} // addressed to another bot
 		}
 		switch name {
 		case "stats":
-			in.act = actStats
+			in.kind = reqStats
 			return in
 		case "ask":
-			in.act = actHandle
+			in.kind = reqCore
 			if strings.TrimSpace(args) == "" {
 				in.msg.Data = bot.DataHelp
 			} else {
@@ -124,7 +127,7 @@ func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool
 			}
 			return in
 		case "start":
-			in.act = actHandle
+			in.kind = reqCore
 			in.msg.Data = bot.DataStart
 			// A deep link (t.me/<bot>?start=triage) may open a part directly; any
 			// other payload is the welcome. The payload is never echoed.
@@ -134,12 +137,12 @@ func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool
 			return in
 		}
 		if d, ok := bot.CommandData(name); ok {
-			in.act = actHandle
+			in.kind = reqCore
 			in.msg.Data = d
 			return in
 		}
 		if group {
-			return incoming{} // somebody else's command
+			return request{} // somebody else's command
 		}
 	}
 	if group {
@@ -148,11 +151,11 @@ func decodeMessage(m *models.Message, me models.User, isCrisis func(string) bool
 			// Chatter not for the bot stays unanswered and uncounted; a sign of
 			// crisis is answered wherever it was written (Telegram delivers such
 			// messages only when the group turned the bot's privacy mode off).
-			return incoming{}
+			return request{}
 		}
 		text = stripped
 	}
-	in.act = actHandle
+	in.kind = reqCore
 	in.msg.Text = text
 	return in
 }
@@ -237,4 +240,44 @@ func addressedToBot(m *models.Message, text string, me models.User) (string, boo
 	}
 	out = append(out, units[prev:]...)
 	return strings.Join(strings.Fields(string(utf16.Decode(out))), " "), addressed
+}
+
+// updateID reads the update_id of one update of a getUpdates answer. The Bot
+// API writes it first; reading it there spares decoding the whole update again
+// each time a poll returns the updates in hand.
+func updateID(raw json.RawMessage) (int64, error) {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		n := 0
+		for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			if id, err := strconv.ParseInt(string(rest[:n]), 10, 64); err == nil && id > 0 {
+				return id, nil
+			}
+		}
+	}
+	var head struct {
+		ID json.RawMessage `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return 0, err
+	}
+	// An integer, or one written as a string: either way it confirms.
+	id, err := strconv.ParseInt(strings.Trim(string(head.ID), `"`), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("update_id %w", ErrUndecodable)
+	}
+	return id, nil
+}
+
+// decodeUpdateJSON decodes one update of a getUpdates answer whose id is id.
+func decodeUpdateJSON(raw json.RawMessage, id int64) (*models.Update, error) {
+	var u models.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, err
+	}
+	u.ID = id
+	return &u, nil
 }

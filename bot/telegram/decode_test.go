@@ -38,51 +38,51 @@ func TestDecodeUpdate(t *testing.T) {
 	gr := "-1009876543210"
 	cases := []struct {
 		file string
-		want incoming
+		want request
 	}{
-		{"private_text.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 10,
+		{"private_text.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 10,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Text: "who runs a support group?"}}},
-		{"private_sticker.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 11,
+		{"private_sticker.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 11,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv}}},
-		{"photo_caption_private.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 26,
+		{"photo_caption_private.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 26,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Text: "what is this group like?"}}},
-		{"group_plain.json", incoming{}},
-		{"group_crisis_unaddressed.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 40, group: true,
+		{"group_plain.json", request{}},
+		{"group_crisis_unaddressed.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 40, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "honestly i want to kill myself, nothing helps"}}},
-		{"group_mention.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 13, group: true,
+		{"group_mention.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 13, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "hey who runs a support group?"}}},
-		{"group_mention_emoji.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 14, group: true,
+		{"group_mention_emoji.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 14, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "😀 cost?"}}},
-		{"group_other_mention.json", incoming{}},
-		{"group_ask_at_bot.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 16, group: true,
+		{"group_other_mention.json", request{}},
+		{"group_ask_at_bot.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 16, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "how long does it last"}}},
-		{"group_ask_other_bot.json", incoming{}},
-		{"group_reply_to_bot.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 18, group: true,
+		{"group_ask_other_bot.json", request{}},
+		{"group_reply_to_bot.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 18, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "and the cost?"}}},
-		{"group_text_mention.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 19, group: true,
+		{"group_text_mention.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 19, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "Support what is group therapy"}}},
-		{"group_stats.json", incoming{act: actStats, chatID: tGroup, userID: tUser, messageID: 20, group: true,
+		{"group_stats.json", request{kind: reqStats, chatID: tGroup, userID: tUser, messageID: 20, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv}}},
-		{"private_start_payload.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 21,
+		{"private_start_payload.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 21,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Data: bot.DataTriage}}},
-		{"private_ask_empty.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 22,
+		{"private_ask_empty.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 22,
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Data: bot.DataHelp}}},
-		{"callback_private.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 30, callbackID: "q1",
+		{"callback_private.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 30, callbackID: "q1",
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Data: "topics"}}},
-		{"callback_group_forged.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 31, group: true, callbackID: "q2",
+		{"callback_group_forged.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 31, group: true, callbackID: "q2",
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Data: "<i>t9.deadbeef.9999999999</i>"}}},
-		{"callback_inaccessible.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 32, callbackID: "q3",
+		{"callback_inaccessible.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 32, callbackID: "q3",
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Data: "help"}}},
-		{"callback_inline.json", incoming{userID: tUser, callbackID: "q4"}},
-		{"callback_no_data.json", incoming{act: actHandle, chatID: tUser, userID: tUser, messageID: 33, callbackID: "q5",
+		{"callback_inline.json", request{userID: tUser, callbackID: "q4"}},
+		{"callback_no_data.json", request{kind: reqCore, chatID: tUser, userID: tUser, messageID: 33, callbackID: "q5",
 			msg: bot.Message{Platform: "telegram", Community: "dm", Conversation: dmConv, Data: "\x00"}}},
-		{"edited_message.json", incoming{}},
-		{"channel_post.json", incoming{}},
-		{"from_bot.json", incoming{}},
-		{"malformed_entities.json", incoming{}},
-		{"forum_topic_mention.json", incoming{act: actHandle, chatID: tGroup, userID: tUser, messageID: 25, threadID: 7, group: true,
+		{"edited_message.json", request{}},
+		{"channel_post.json", request{}},
+		{"from_bot.json", request{}},
+		{"malformed_entities.json", request{}},
+		{"forum_topic_mention.json", request{kind: reqCore, chatID: tGroup, userID: tUser, messageID: 25, threadID: 7, group: true,
 			msg: bot.Message{Platform: "telegram", Community: gr, Conversation: grConv, Text: "is it free?"}}},
-		{"member_joined.json", incoming{}},
+		{"member_joined.json", request{}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
@@ -141,15 +141,15 @@ func FuzzDecodeUpdate(f *testing.F) {
 			return
 		}
 		in := decodeUpdate(&u, testMe, testIsCrisis)
-		switch in.act {
-		case actIgnore:
+		switch in.kind {
+		case reqIgnore:
 			return
-		case actHandle, actStats:
+		case reqCore, reqStats:
 		default:
-			t.Fatalf("unknown action %d", in.act)
+			t.Fatalf("unknown action %d", in.kind)
 		}
 		if in.chatID == 0 {
-			t.Fatalf("action %d without a chat: %+v", in.act, in)
+			t.Fatalf("action %d without a chat: %+v", in.kind, in)
 		}
 		m := in.msg
 		if m.Platform != Platform || m.Conversation == "" {

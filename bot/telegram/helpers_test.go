@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,9 +14,9 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
-	"github.com/supportbot/supportbot/knowledge"
 )
 
 // Ids distinctive enough that finding them in the logs means a leak.
@@ -25,7 +24,7 @@ const (
 	userID    int64 = 700111222
 	adminID   int64 = 700333444
 	groupID   int64 = -1009876543210
-	waitLimit       = 15 * time.Second // generous: -race on shared cores
+	waitLimit       = bottest.Deadline
 )
 
 var (
@@ -34,71 +33,6 @@ var (
 	dm     = telegramtest.Private(person)
 	group  = telegramtest.Group(groupID)
 )
-
-// recorder collects the events the core and the adapter record.
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-	wake   chan struct{}
-}
-
-func newRecorder() *recorder { return &recorder{wake: make(chan struct{})} }
-
-func (r *recorder) Record(_ context.Context, e bot.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-	close(r.wake)
-	r.wake = make(chan struct{})
-	return nil
-}
-
-// wait returns the first event matching ok, waiting for it with a deadline.
-func (r *recorder) wait(t *testing.T, what string, ok func(bot.Event) bool) bot.Event {
-	t.Helper()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		for _, e := range r.events {
-			if ok(e) {
-				r.mu.Unlock()
-				return e
-			}
-		}
-		wake := r.wake
-		r.mu.Unlock()
-		select {
-		case <-wake:
-		case <-deadline.C:
-			t.Fatalf("no event %s within %v; got %+v", what, waitLimit, r.all())
-		}
-	}
-}
-
-func (r *recorder) all() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
-
-// syncBuffer is a log sink safe for the adapter's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // apiCalls records OnAPICall reports.
 type apiCalls struct {
@@ -152,8 +86,8 @@ type env struct {
 	t    *testing.T
 	srv  *telegramtest.Server
 	core telegram.Handler
-	rec  *recorder
-	logs *syncBuffer
+	rec  *bottest.Recorder
+	logs *bottest.Buffer
 	api  *apiCalls
 	cfg  telegram.Config
 	a    *telegram.Adapter
@@ -166,31 +100,11 @@ type env struct {
 	allowRejected []string
 }
 
-var (
-	coreOnce sync.Once
-	coreKB   bot.Knowledge
-	coreErr  error
-)
-
-// realCore builds the real core over the embedded knowledge base, with rec.
-func realCore(t *testing.T, rec bot.Recorder) *bot.Bot {
-	t.Helper()
-	coreOnce.Do(func() { coreKB, coreErr = knowledge.Load(knowledge.Embedded()) })
-	if coreErr != nil {
-		t.Fatalf("knowledge.Load(knowledge.Embedded()): %v", coreErr)
-	}
-	b, err := bot.New(coreKB, bot.WithRecorder(rec))
-	if err != nil {
-		t.Fatalf("bot.New: %v", err)
-	}
-	return b
-}
-
 // newEnv starts a fake server and an adapter over the real core (or the handler
 // set by configure), running until the test ends.
 func newEnv(t *testing.T, configure ...func(*telegram.Config)) *env {
 	t.Helper()
-	e := &env{t: t, srv: telegramtest.NewServer(t), rec: newRecorder(), logs: &syncBuffer{}, api: &apiCalls{wake: make(chan struct{})}}
+	e := &env{t: t, srv: telegramtest.NewServer(t), rec: bottest.NewRecorder(), logs: &bottest.Buffer{}, api: &apiCalls{wake: make(chan struct{})}}
 	e.cfg = telegram.Config{
 		Token:     e.srv.Token(),
 		APIURL:    e.srv.URL,
@@ -203,7 +117,7 @@ func newEnv(t *testing.T, configure ...func(*telegram.Config)) *env {
 		c(&e.cfg)
 	}
 	if e.cfg.Handler == nil {
-		e.cfg.Handler = realCore(t, e.rec)
+		e.cfg.Handler = bottest.New(t, bot.WithRecorder(e.rec))
 	}
 	e.core = e.cfg.Handler
 	e.secrets = []string{e.srv.Token(), strconv.FormatInt(userID, 10), strconv.FormatInt(adminID, 10), strconv.FormatInt(groupID, 10),

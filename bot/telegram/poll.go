@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-telegram/bot/models"
+	"github.com/supportbot/supportbot/internal/backoff"
 )
 
 // Long polling. The adapter polls getUpdates itself instead of through the
@@ -153,7 +152,7 @@ func (k *acks) state() (offset int64, busy bool, ahead int) {
 
 // poll serves updates by long polling until ctx is done.
 func (a *Adapter) poll(ctx context.Context) {
-	var backoff time.Duration
+	b := backoff.Backoff{Min: 100 * time.Millisecond, Max: maxPollBackoff}
 	for ctx.Err() == nil {
 		offset, busy, ahead := a.acks.state()
 		room := confirmWindow - ahead
@@ -179,14 +178,14 @@ func (a *Adapter) poll(ctx context.Context) {
 				return
 			}
 			a.connected.Store(false)
-			backoff = min(max(2*backoff, 100*time.Millisecond), maxPollBackoff)
-			a.pollFailed.Add("err", a.redact(err), "retry_ms", backoff.Milliseconds())
-			if !sleepCtx(ctx, backoff) {
+			wait := b.Next()
+			a.pollFailed.Add("err", safeErr(err), "retry_ms", wait.Milliseconds())
+			if !backoff.Sleep(ctx, wait) {
 				return
 			}
 			continue
 		}
-		backoff = 0
+		b.Reset()
 		a.connected.Store(true)
 		fresh := 0
 		for _, raw := range raws {
@@ -228,7 +227,7 @@ func (a *Adapter) poll(ctx context.Context) {
 					}
 					// Let the replies finishing at about the same time be
 					// confirmed by the same poll.
-					sleepCtx(ctx, pollCoalesce)
+					backoff.Sleep(ctx, pollCoalesce)
 				case <-t.C:
 				case <-ctx.Done():
 				}
@@ -250,53 +249,18 @@ func (a *Adapter) skipUpdate(err error) {
 	}
 }
 
-// updateID reads the update_id of one update of a getUpdates answer. The Bot
-// API writes it first; reading it there spares decoding the whole update again
-// each time a poll returns the updates in hand.
-func updateID(raw json.RawMessage) (int64, error) {
-	const prefix = `{"update_id":`
-	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
-		n := 0
-		for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
-			n++
-		}
-		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
-			if id, err := strconv.ParseInt(string(rest[:n]), 10, 64); err == nil && id > 0 {
-				return id, nil
-			}
-		}
-	}
-	var head struct {
-		ID json.RawMessage `json:"update_id"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return 0, err
-	}
-	// An integer, or one written as a string: either way it confirms.
-	id, err := strconv.ParseInt(strings.Trim(string(head.ID), `"`), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("update_id %w", ErrUndecodable)
-	}
-	return id, nil
-}
-
-// decodeUpdateJSON decodes one update of a getUpdates answer whose id is id.
-func decodeUpdateJSON(raw json.RawMessage, id int64) (*models.Update, error) {
-	var u models.Update
-	if err := json.Unmarshal(raw, &u); err != nil {
-		return nil, err
-	}
-	u.ID = id
-	return &u, nil
-}
-
 // ErrUndecodable is reported to [Config.OnAPICall] (method
 // "undecodable_update") for each update skipped because it could not be
 // decoded.
 var ErrUndecodable = errors.New("undecodable update")
 
 // getUpdates asks for the updates from offset on, waiting up to timeout for
-// one to arrive, and returns them undecoded.
+// one to arrive, and returns them undecoded. go-telegram/bot has no seam for
+// this: its getUpdates is unexported and decodes the whole answer at once (see
+// above), so this one request is built here, sent through the same [client] as
+// the library's. The Bot API wants the token in the path; a transport error's
+// *url.Error, which quotes the URL, is unwrapped to its cause so the token
+// never leaves this function.
 func (a *Adapter) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]json.RawMessage, error) {
 	form := url.Values{
 		"offset":          {strconv.FormatInt(offset, 10)},
@@ -309,10 +273,13 @@ func (a *Adapter) getUpdates(ctx context.Context, offset int64, limit int, timeo
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, a.apiURL()+"/bot"+a.cfg.Token+"/getUpdates", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, err
+		return nil, errors.New("getUpdates: cannot build the request") // its error would quote the URL
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := a.client.next.Do(req)
+	resp, err := a.client.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = fmt.Errorf("getUpdates: %s: %w", ue.Op, ue.Err)
+	}
 	if a.cfg.OnAPICall != nil && ctx.Err() == nil {
 		a.cfg.OnAPICall("getUpdates", err)
 	}
@@ -358,18 +325,6 @@ func (a *Adapter) confirm(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if _, err := a.getUpdates(ctx, offset, 1, 0); err != nil {
-		a.log.Warn("confirm updates", "err", a.redact(err))
-	}
-}
-
-// sleepCtx waits d or until ctx ends, reporting whether the full wait passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
+		a.log.Warn("confirm updates", "err", safeErr(err))
 	}
 }

@@ -4,12 +4,12 @@ import (
 	"html"
 	"slices"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/internal/textsplit"
 )
 
 // MaxText is the most characters (UTF-16 code units, as Telegram counts them) one
@@ -107,22 +107,14 @@ func blank(l Line) bool {
 	return true
 }
 
-func textLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
 // lineLen is a line's visible length: what Telegram counts after parsing.
 func lineLen(l Line) int {
 	n := 0
 	if l.Bullet {
-		n += textLen(bulletMark)
+		n += textsplit.Len(bulletMark)
 	}
 	for _, s := range l.Spans {
-		n += textLen(s.Text)
+		n += textsplit.Len(s.Text)
 	}
 	return n
 }
@@ -168,7 +160,7 @@ func cutLine(l Line, max int) []Line {
 	cur := Line{Bullet: l.Bullet}
 	room := max
 	if l.Bullet {
-		room -= textLen(bulletMark)
+		room -= textsplit.Len(bulletMark)
 	}
 	for _, sp := range l.Spans {
 		text := sp.Text
@@ -177,7 +169,7 @@ func cutLine(l Line, max int) []Line {
 				out = append(out, cur)
 				cur, room = Line{}, max
 			}
-			head, rest := cutText(text, room)
+			head, rest := textsplit.Cut(text, room)
 			if head == "" {
 				// Not even one character fits (a surrogate pair with one unit of
 				// room): start a new line.
@@ -186,7 +178,7 @@ func cutLine(l Line, max int) []Line {
 				continue
 			}
 			cur.Spans = append(cur.Spans, bot.Span{Text: head, Bold: sp.Bold, URL: sp.URL})
-			room -= textLen(head)
+			room -= textsplit.Len(head)
 			text = rest
 		}
 	}
@@ -194,31 +186,6 @@ func cutLine(l Line, max int) []Line {
 		out = append(out, cur)
 	}
 	return out
-}
-
-// cutText returns the longest prefix of s of at most room UTF-16 units, ending
-// after a space when there is one in its second half, and the rest.
-func cutText(s string, room int) (head, rest string) {
-	n, end, lastSpace := 0, 0, -1
-	for end < len(s) {
-		r, size := utf8.DecodeRuneInString(s[end:])
-		w := utf16.RuneLen(r) // invalid UTF-8 decodes as U+FFFD: one unit
-		if n+w > room {
-			break
-		}
-		n += w
-		end += size
-		if r == ' ' || r == '\n' {
-			lastSpace = end
-		}
-	}
-	if end == len(s) {
-		return s, ""
-	}
-	if lastSpace > 0 && lastSpace >= end/2 {
-		end = lastSpace
-	}
-	return s[:end], s[end:]
 }
 
 // joinHTML renders lines as Telegram HTML, every piece of text escaped.
@@ -282,4 +249,11 @@ func keyboard(choices []bot.Choice, drop func(reason string), extra ...models.In
 		return nil
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+func escape(s string) string { return joinHTML([]Line{{Spans: []bot.Span{{Text: s}}}}) }
+
+func noPreview() *models.LinkPreviewOptions {
+	t := true
+	return &models.LinkPreviewOptions{IsDisabled: &t}
 }

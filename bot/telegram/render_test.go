@@ -16,6 +16,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
+	"github.com/supportbot/supportbot/internal/backoff"
 )
 
 func checkHTML(s string) error {
@@ -132,25 +133,7 @@ func TestKeyboard(t *testing.T) {
 	}
 }
 
-func TestSplitPlain(t *testing.T) {
-	cases := []struct {
-		in   string
-		max  int
-		want []string
-	}{
-		{"a\nb\nc", 3, []string{"a\nb", "c"}},
-		{"abcdef", 4, []string{"abcd", "ef"}},
-		{"", 4, nil},
-		{"ab\n\ncd", 10, []string{"ab\n\ncd"}},
-	}
-	for _, tc := range cases {
-		if got := splitPlain(tc.in, tc.max); !slices.Equal(got, tc.want) {
-			t.Errorf("splitPlain(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
-		}
-	}
-}
-
-func TestRedactError(t *testing.T) {
+func TestSafeErr(t *testing.T) {
 	const token = "123456:AAHsecretSECRETsecret"
 	cases := []struct {
 		name string
@@ -164,12 +147,12 @@ func TestRedactError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := redactError(tc.err, token)
+			got := safeErr(tc.err)
 			if strings.Contains(got, "AAHsecret") || strings.Contains(got, "grief") {
-				t.Errorf("redactError = %q: leaks the token or text", got)
+				t.Errorf("safeErr = %q: leaks the token or text", got)
 			}
 			if !strings.Contains(got, tc.want) {
-				t.Errorf("redactError = %q, want it to keep %q", got, tc.want)
+				t.Errorf("safeErr = %q, want it to keep %q", got, tc.want)
 			}
 		})
 	}
@@ -177,27 +160,26 @@ func TestRedactError(t *testing.T) {
 
 func TestRetryDelay(t *testing.T) {
 	cases := []struct {
-		name   string
-		err    error
-		status int
-		min    time.Duration
-		max    time.Duration
-		retry  bool
+		name  string
+		err   error
+		min   time.Duration
+		max   time.Duration
+		retry bool
 	}{
-		{"429", &tgbot.TooManyRequestsError{RetryAfter: 3}, 429, 3 * time.Second, 3 * time.Second, true},
-		{"429 wrapped", fmt.Errorf("send: %w", &tgbot.TooManyRequestsError{RetryAfter: 2}), 429, 2 * time.Second, 2 * time.Second, true},
-		{"429 too long", &tgbot.TooManyRequestsError{RetryAfter: 3600}, 429, 0, time.Hour, false},
-		{"500", errors.New("error response from telegram for method sendMessage, 500 Internal"), 500, baseBackoff / 2, baseBackoff, true},
-		{"timeout", context.DeadlineExceeded, 0, baseBackoff / 2, baseBackoff, true},
-		{"400", tgbot.ErrorBadRequest, 400, 0, 0, false},
-		{"403", tgbot.ErrorForbidden, 403, 0, 0, false},
-		{"cancelled", context.Canceled, 0, 0, 0, false},
+		{"429", &tgbot.TooManyRequestsError{RetryAfter: 3}, 3 * time.Second, 3 * time.Second, true},
+		{"429 wrapped", fmt.Errorf("send: %w", &tgbot.TooManyRequestsError{RetryAfter: 2}), 2 * time.Second, 2 * time.Second, true},
+		{"429 too long", &tgbot.TooManyRequestsError{RetryAfter: 3600}, 0, time.Hour, false},
+		{"500", fmt.Errorf("error do request for method sendMessage, %w", &httpError{Status: 500}), baseBackoff / 2, baseBackoff, true},
+		{"timeout", context.DeadlineExceeded, baseBackoff / 2, baseBackoff, true},
+		{"400", tgbot.ErrorBadRequest, 0, 0, false},
+		{"403", tgbot.ErrorForbidden, 0, 0, false},
+		{"cancelled", context.Canceled, 0, 0, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, retry := retryDelay(tc.err, tc.status, 0)
+			d, retry := retryDelay(tc.err, &backoff.Backoff{Min: baseBackoff, Max: baseBackoff << maxRetries})
 			if retry != tc.retry || (retry && (d < tc.min || d > tc.max)) {
-				t.Errorf("retryDelay(%v, %d) = %v, %v; want retry %v within [%v, %v]", tc.err, tc.status, d, retry, tc.retry, tc.min, tc.max)
+				t.Errorf("retryDelay(%v) = %v, %v; want retry %v within [%v, %v]", tc.err, d, retry, tc.retry, tc.min, tc.max)
 			}
 		})
 	}

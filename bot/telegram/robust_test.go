@@ -12,24 +12,13 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
 )
 
 // Tests of issue 13: keep serving, whatever one person, one update or the
 // API does.
-
-// waitUntil waits for cond, failing the test after waitLimit.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %v", what, waitLimit)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // freeAddr is a free 127.0.0.1 address to listen on.
 func freeAddr(t *testing.T) string {
@@ -75,7 +64,7 @@ func TestUndecodableUpdateSkipped(t *testing.T) {
 	if n := strings.Count(e.logs.String(), "update undecodable"); n != 1 {
 		t.Errorf("undecodable updates logged in %d lines, want 1:\n%s", n, e.logs.String())
 	}
-	waitUntil(t, "every update confirmed", func() bool { return len(e.srv.Unconfirmed()) == 0 })
+	bottest.WaitFor(t, "every update confirmed", func() bool { return len(e.srv.Unconfirmed()) == 0 })
 }
 
 // TestThrottledChatDoesNotDelayOthers: a private chat sends 200 messages while
@@ -139,7 +128,7 @@ func TestFloodLimits(t *testing.T) {
 				e.srv.SendText(chat, person, text)
 			}
 			// Each message is either answered (one part) or dropped.
-			waitUntil(t, "every message answered or dropped", func() bool {
+			bottest.WaitFor(t, "every message answered or dropped", func() bool {
 				return e.api.count("sendMessage ok")+e.api.count("flood_limit err") == n
 			})
 			sent := e.api.count("sendMessage ok")
@@ -252,13 +241,13 @@ func TestUpdateConfirmedOnlyOnceAnswered(t *testing.T) {
 		t.Errorf("unconfirmed while none is answered: %v, want all three %v", e.srv.Unconfirmed(), ids)
 	}
 	answer("one")
-	waitUntil(t, fmt.Sprintf("only one confirmed (unconfirmed %v)", e.srv.Unconfirmed()), unconfirmed("two", "three"))
+	bottest.WaitFor(t, fmt.Sprintf("only one confirmed (unconfirmed %v)", e.srv.Unconfirmed()), unconfirmed("two", "three"))
 	answer("three") // "two" still holds the offset: confirming "three" would lose "two" in a crash
 	if !unconfirmed("two", "three")() {
 		t.Errorf("after three's answer, unconfirmed %v, want two and three", e.srv.Unconfirmed())
 	}
 	answer("two")
-	waitUntil(t, "all confirmed", unconfirmed())
+	bottest.WaitFor(t, "all confirmed", unconfirmed())
 }
 
 // TestRequestBodiesHaveALength: every request goes out with its length, in one
@@ -281,7 +270,7 @@ func TestHangingReplyDoesNotHoldOthers(t *testing.T) {
 	e.srv.FailNext("sendMessage", telegramtest.Failure{Delay: time.Minute})
 	first := telegramtest.User(700800000)
 	e.srv.SendText(telegramtest.Private(first), first, question)
-	waitUntil(t, "the first reply to hang", func() bool { return e.srv.Count("getUpdates") > 0 && len(e.srv.Unconfirmed()) == 1 })
+	bottest.WaitFor(t, "the first reply to hang", func() bool { return e.srv.Count("getUpdates") > 0 && len(e.srv.Unconfirmed()) == 1 })
 	const n = 40 // more than the window of updates in hand
 	for i := range n {
 		u := telegramtest.User(int64(700800001 + i))

@@ -1,11 +1,9 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -14,8 +12,10 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/internal/backoff"
 )
 
 // errStopping is why a reply waiting to retry was abandoned: the adapter is
@@ -36,65 +36,12 @@ const (
 	baseBackoff   = 250 * time.Millisecond
 )
 
-// statusKey carries a *int through the library into [statusClient], which stores
-// the HTTP status of the attempt there: the library reports a 5xx only as text.
-type statusKey struct{}
-
-// statusClient wraps the HTTP client the library uses. It records each
-// response's status for the retry decision, and sends each body in one piece.
-type statusClient struct {
-	next tgbot.HttpClient
-}
-
-func (c *statusClient) Do(req *http.Request) (*http.Response, error) {
-	if err := bufferBody(req); err != nil {
-		return nil, err
-	}
-	resp, err := c.next.Do(req)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	if p, ok := req.Context().Value(statusKey{}).(*int); ok {
-		*p = status
-	}
-	return resp, err
-}
-
-// bufferBody reads a request body of unknown length into memory. The library
-// streams its multipart form through a pipe, which the transport then sends in
-// many small writes (chunked, about 17 write system calls per reply, a third of
-// the process's CPU under load); a body of known length goes out in one or two.
-// Bodies are a few KB (a reply is at most 4096 characters; the /stats chart a
-// few dozen KB).
-func bufferBody(req *http.Request) error {
-	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
-		return nil
-	}
-	body, err := io.ReadAll(req.Body)
-	req.Body.Close()
-	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
-	}
-	req.ContentLength = int64(len(body))
-	if len(body) == 0 {
-		// A body of length 0 that is not NoBody would still be sent chunked.
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
-		return nil
-	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	return nil
-}
-
 // call runs one Bot API method with bounded retries: a 429 waits its retry_after,
 // a 5xx or a timeout backs off exponentially with jitter. Each attempt is
 // reported to OnAPICall. A call that fails for good is logged (method, status,
 // redacted error: never text or ids) and counted as [bot.ErrorKindPlatformAPI] under
 // community.
 func (a *Adapter) call(ctx context.Context, method, community string, fn func(ctx context.Context) error) error {
-	var err error
-	status := 0
 	s, _ := ctx.Value(slotKey{}).(*slot)
 	if s != nil {
 		// The chat is throttled: Telegram said when to try again, for every
@@ -105,17 +52,16 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 			}
 		}
 	}
+	b := backoff.Backoff{Min: baseBackoff, Max: baseBackoff << maxRetries}
+	var err error
 	for attempt := 0; ; attempt++ {
-		status = 0
-		actx, cancel := context.WithTimeout(context.WithValue(ctx, statusKey{}, &status), a.cfg.CallTimeout)
-		// At shutdown, an attempt still running after stopGrace is cut off.
-		abandon := context.AfterFunc(a.abandon, cancel)
+		actx, cancel := context.WithTimeout(ctx, a.cfg.CallTimeout)
 		unhold := a.holdIfSlow(ctx)
 		err = fn(actx)
 		unhold()
-		abandon()
 		cancel()
-		if err != nil && a.abandon.Err() != nil && ctx.Err() == nil {
+		if err != nil && errors.Is(context.Cause(ctx), errStopping) {
+			// Cut off stopGrace into the shutdown (see Run).
 			err = fmt.Errorf("%w: %w", errStopping, err)
 			break
 		}
@@ -125,7 +71,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		if err == nil || ctx.Err() != nil || attempt == maxRetries {
 			break
 		}
-		wait, retry := retryDelay(err, status, attempt)
+		wait, retry := retryDelay(err, &b)
 		if !retry {
 			break
 		}
@@ -133,7 +79,7 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		if s != nil && errors.As(err, &tooMany) {
 			a.throttle.set(s.chat, time.Now().Add(wait))
 		}
-		a.retryWarn.Add("method", method, "status", status, "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", a.redact(err))
+		a.retryWarn.Add("method", method, "status", statusOf(err), "attempt", attempt+1, "wait_ms", wait.Milliseconds(), "err", safeErr(err))
 		if werr := a.waitRetry(ctx, wait); werr != nil {
 			err = fmt.Errorf("%s: %w while waiting to retry: %w", method, werr, err)
 			break
@@ -152,9 +98,34 @@ func (a *Adapter) call(ctx context.Context, method, community string, fn func(ct
 		a.log.Debug("telegram call cancelled", "method", method)
 		return err
 	}
-	a.callFailed.Add("method", method, "status", status, "err", a.redact(err))
+	a.callFailed.Add("method", method, "status", statusOf(err), "err", safeErr(err))
 	a.record(ctx, community, bot.ErrorKindPlatformAPI)
 	return err
+}
+
+// statusOf is the HTTP status behind a failed call, for the logs: the
+// library's typed errors and sentinels name it, an [httpError] carries it; 0
+// for a transport failure.
+func statusOf(err error) int {
+	var tooMany *tgbot.TooManyRequestsError
+	var status *httpError
+	switch {
+	case errors.As(err, &tooMany):
+		return http.StatusTooManyRequests
+	case errors.As(err, &status):
+		return status.Status
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, tgbot.ErrorUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, tgbot.ErrorNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, tgbot.ErrorConflict):
+		return http.StatusConflict
+	}
+	return 0
 }
 
 // throttle remembers, per chat, until when Telegram asked (429) not to send
@@ -257,11 +228,13 @@ func (a *Adapter) waitRetry(ctx context.Context, d time.Duration) error {
 		a.acks.hold(s.chat, true)
 		defer a.acks.hold(s.chat, false)
 	}
+	// Not backoff.Sleep: a long wait also ends when the adapter starts
+	// stopping, which is not ctx (replies in flight outlive Run's context).
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx) // errStopping once the update is abandoned
 	case <-stopping:
 		return errStopping
 	case <-t.C:
@@ -270,8 +243,10 @@ func (a *Adapter) waitRetry(ctx context.Context, d time.Duration) error {
 }
 
 // retryDelay decides whether a failed attempt is worth another and how long to
-// wait first.
-func retryDelay(err error, status, attempt int) (time.Duration, bool) {
+// wait first: a 429 its retry_after, a 5xx or a transport failure the next
+// delay of b, with jitter so that replies failing together do not retry
+// together.
+func retryDelay(err error, b *backoff.Backoff) (time.Duration, bool) {
 	var tooMany *tgbot.TooManyRequestsError
 	if errors.As(err, &tooMany) {
 		d := time.Duration(tooMany.RetryAfter) * time.Second
@@ -280,8 +255,9 @@ func retryDelay(err error, status, attempt int) (time.Duration, bool) {
 		}
 		return d, d <= maxRetryAfter
 	}
-	if status >= 500 || (status == 0 && isTransient(err)) {
-		d := baseBackoff << attempt
+	var status *httpError
+	if errors.As(err, &status) || isTransient(err) {
+		d := b.Next()
 		return d/2 + rand.N(d/2+1), true
 	}
 	return 0, false
@@ -304,52 +280,60 @@ func isTransient(err error) bool {
 	return errors.As(err, &oe)
 }
 
-// redact returns a loggable form of err: the token removed, and a response body
-// the library quoted (it may contain message text) cut off.
-func (a *Adapter) redact(err error) string {
-	return redactError(err, a.cfg.Token)
-}
-
-func redactError(err error, token string) string {
-	if err == nil {
-		return ""
+// send sends the parts of a reply in order, the keyboard on the last. With
+// edit, the single part replaces the message that carried the pressed button; if
+// that message cannot be edited any more, it is sent as a new message.
+func (a *Adapter) send(ctx context.Context, in request, chunks []string, kb *models.InlineKeyboardMarkup, edit bool) error {
+	var markup models.ReplyMarkup
+	if kb != nil {
+		markup = kb
 	}
-	var tooMany *tgbot.TooManyRequestsError
-	if errors.As(err, &tooMany) {
-		return fmt.Sprintf("too many requests, retry_after %d", tooMany.RetryAfter)
+	if edit {
+		stale := false
+		err := a.call(ctx, "editMessageText", in.msg.Community, func(ctx context.Context) error {
+			_, err := a.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+				ChatID: in.chatID, MessageID: in.messageID, Text: chunks[0],
+				ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
+				LinkPreviewOptions: noPreview(),
+			})
+			switch {
+			case err == nil:
+			case errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified"):
+				// The same step again: what is shown is already right. The Bot
+				// API tells this 400 from the others only by its description,
+				// which the library keeps only in the error's text.
+				return nil
+			case errors.Is(err, tgbot.ErrorBadRequest):
+				// Too old, deleted, or not editable: not a failure, the reply
+				// goes out as a new message instead.
+				stale = true
+				return nil
+			}
+			return err
+		})
+		if err != nil || !stale {
+			return err
+		}
+		a.log.Debug("message not editable, sending the step anew")
 	}
-	s := err.Error()
-	if token != "" {
-		s = strings.ReplaceAll(s, token, "***")
-		// The part after the bot id is the secret; be thorough if it appears alone.
-		if _, secret, ok := strings.Cut(token, ":"); ok && len(secret) >= 8 {
-			s = strings.ReplaceAll(s, secret, "***")
+	for i, c := range chunks {
+		p := &tgbot.SendMessageParams{
+			ChatID: in.chatID, MessageThreadID: in.threadID, Text: c,
+			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview(),
+		}
+		if i == len(chunks)-1 {
+			p.ReplyMarkup = markup
+		}
+		if i == 0 && in.group && in.callbackID == "" && in.messageID != 0 {
+			// In a busy group, show whose message this answers.
+			p.ReplyParameters = &models.ReplyParameters{MessageID: in.messageID, AllowSendingWithoutReply: true}
+		}
+		if err := a.call(ctx, "sendMessage", in.msg.Community, func(ctx context.Context) error {
+			_, err := a.tg.SendMessage(ctx, p)
+			return err
+		}); err != nil {
+			return err // counted and logged by call; later parts would read out of order
 		}
 	}
-	// "error decode response body for method X, <body>, <err>" quotes the body.
-	if i := strings.Index(s, "error decode"); i >= 0 {
-		if j := strings.Index(s[i:], ", "); j >= 0 {
-			s = s[:i+j] + ", (body omitted)"
-		}
-	}
-	if i := strings.Index(s, "{"); i >= 0 {
-		s = s[:i] + "(payload omitted)"
-	}
-	const maxLen = 300
-	if len(s) > maxLen {
-		s = strings.ToValidUTF8(s[:maxLen], "") + "…"
-	}
-	return s
-}
-
-// record counts a failure in the stats. Record must not block (see
-// [bot.Recorder]).
-func (a *Adapter) record(ctx context.Context, community string, kind bot.ErrorKind) {
-	if a.cfg.Recorder == nil {
-		return
-	}
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: kind}
-	if err := a.cfg.Recorder.Record(ctx, ev); err != nil {
-		a.log.Warn("record failure event", "err", err)
-	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
 	"github.com/supportbot/supportbot/store"
@@ -41,7 +42,7 @@ func TestStatsFromTheRealStore(t *testing.T) {
 	e := newEnv(t, func(c *telegram.Config) {
 		c.Stats = db
 		c.Recorder = teeRecorder{db, c.Recorder}
-		c.Handler = realCore(t, c.Recorder)
+		c.Handler = bottest.New(t, bot.WithRecorder(c.Recorder))
 	})
 	e.srv.SetMember(groupID, adminID, models.ChatMemberTypeOwner)
 	e.ask(group, person, "@"+e.srv.Me().Username+" "+question)

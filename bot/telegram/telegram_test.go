@@ -45,7 +45,7 @@ func TestPrivateQuestionGetsItsAnswer(t *testing.T) {
 	if !slices.Equal(data, wantData) || len(urls) != 0 {
 		t.Errorf("buttons = %v, urls %v; want %v and no private-chat link in a private chat", data, urls, wantData)
 	}
-	ev := e.rec.wait(t, "answer", func(ev bot.Event) bool { return ev.Kind == bot.KindAnswer })
+	ev := e.rec.Wait(t, "answer", func(ev bot.Event) bool { return ev.Kind == bot.KindAnswer })
 	if ev.Platform != "telegram" || ev.Community != bot.CommunityDM {
 		t.Errorf("event platform %q community %q, want telegram, dm", ev.Platform, ev.Community)
 	}
@@ -109,7 +109,7 @@ func TestTriageByButtonsAcrossRestart(t *testing.T) {
 	c := e.ask(dm, person, "/triage")
 	first := c
 	outcome := func() string {
-		for _, ev := range e.rec.all() {
+		for _, ev := range e.rec.Events() {
 			if ev.TriageOutcome != "" {
 				return ev.TriageOutcome
 			}
@@ -158,7 +158,7 @@ func TestTriageByButtonsAcrossRestart(t *testing.T) {
 	if edits == 0 {
 		t.Errorf("no triage step edited the message in place")
 	}
-	e.rec.wait(t, "triage outcome", func(ev bot.Event) bool { return ev.TriageOutcome != "" })
+	e.rec.Wait(t, "triage outcome", func(ev bot.Event) bool { return ev.TriageOutcome != "" })
 	// Nothing was answered twice across the restart.
 	if p := e.srv.Pending(dm.ID); len(p) != 0 {
 		t.Errorf("unexpected extra messages after the triage: %+v", p)
@@ -183,8 +183,8 @@ func TestTriageStepOnUneditableMessageSentAnew(t *testing.T) {
 	if next.Method != "sendMessage" || len(next.Keyboard) == 0 {
 		t.Errorf("got %s with %d button rows, want the next step as a new message", next.Method, len(next.Keyboard))
 	}
-	e.rec.wait(t, "triage step 2", func(ev bot.Event) bool { return ev.TriageStep == 2 })
-	for _, ev := range e.rec.all() {
+	e.rec.Wait(t, "triage step 2", func(ev bot.Event) bool { return ev.TriageStep == 2 })
+	for _, ev := range e.rec.Events() {
 		if ev.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a stale message counted as an API failure: %+v", ev)
 		}
@@ -237,8 +237,8 @@ func TestGroupSilenceMentionCommandReply(t *testing.T) {
 	if got := e.next(group); got.ReplyTo != m.ID {
 		t.Errorf("reply to the bot: answer replies to %d, want %d", got.ReplyTo, m.ID)
 	}
-	e.rec.wait(t, "group event", func(ev bot.Event) bool { return ev.Community == strconv.FormatInt(groupID, 10) })
-	for _, ev := range e.rec.all() {
+	e.rec.Wait(t, "group event", func(ev bot.Event) bool { return ev.Community == strconv.FormatInt(groupID, 10) })
+	for _, ev := range e.rec.Events() {
 		if ev.Community != strconv.FormatInt(groupID, 10) && ev.Err == "" {
 			t.Errorf("event community %q, want the group id", ev.Community)
 		}
@@ -275,7 +275,7 @@ func TestCrisisInGroupAnsweredInGroup(t *testing.T) {
 	if e.a.FloodDropped() != 1 {
 		t.Errorf("FloodDropped = %d, want 1", e.a.FloodDropped())
 	}
-	e.rec.wait(t, "crisis event", func(ev bot.Event) bool { return ev.Kind == bot.KindCrisis })
+	e.rec.Wait(t, "crisis event", func(ev bot.Event) bool { return ev.Kind == bot.KindCrisis })
 }
 
 func TestForgedCallbackIsExpiredAndCounted(t *testing.T) {
@@ -291,7 +291,7 @@ func TestForgedCallbackIsExpiredAndCounted(t *testing.T) {
 	if v := visible(t, got); !strings.HasPrefix(v, firstLine(want.Text)) || strings.Contains(got.Text, "forged") {
 		t.Errorf("forged press answered %q, want the expired reply %q without the data", v, firstLine(want.Text))
 	}
-	e.rec.wait(t, "forged payload", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindForgedPayload && ev.Platform == "telegram" })
+	e.rec.Wait(t, "forged payload", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindForgedPayload && ev.Platform == "telegram" })
 
 	// An inline-message press has no chat: answered, nothing sent.
 	e.srv.PushRaw([]byte(`{"callback_query":{"id":"inline1","from":{"id":5,"is_bot":false,"first_name":"x"},"inline_message_id":"abc","chat_instance":"1","data":"start"}}`))
@@ -506,7 +506,7 @@ func TestRetryAfter429ThenSuccess(t *testing.T) {
 	if i := slices.Index(calls, "sendMessage err"); i < 0 || !slices.Contains(calls[i:], "sendMessage ok") {
 		t.Errorf("API calls %v, want a failed sendMessage then a successful one", calls)
 	}
-	for _, ev := range e.rec.all() {
+	for _, ev := range e.rec.Events() {
 		if ev.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a retried 429 was counted as a failure: %+v", ev)
 		}
@@ -548,7 +548,7 @@ func TestPersistentFailureLoggedAndCounted(t *testing.T) {
 		e.srv.FailNext("sendMessage", telegramtest.Failure{Code: 500})
 	}
 	e.srv.SendText(dm, person, question)
-	ev := e.rec.wait(t, "platform_api failure", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPlatformAPI })
+	ev := e.rec.Wait(t, "platform_api failure", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPlatformAPI })
 	if ev.Platform != "telegram" || ev.Community != bot.CommunityDM || ev.Kind != "" {
 		t.Errorf("failure event %+v, want platform telegram, community dm, no kind", ev)
 	}
@@ -574,7 +574,7 @@ func TestPanicRecoveredWithFallback(t *testing.T) {
 	if !strings.Contains(visible(t, c), "Sorry") {
 		t.Errorf("after a panic got %q, want the fallback", visible(t, c))
 	}
-	e.rec.wait(t, "panic", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPanic })
+	e.rec.Wait(t, "panic", func(ev bot.Event) bool { return ev.Err == bot.ErrorKindPanic })
 	if got := visible(t, e.ask(dm, person, "hello")); got != "fine" {
 		t.Errorf("after a panic the next message got %q", got)
 	}

@@ -49,9 +49,9 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 	})
 	if err != nil {
 		a.connected.Store(false)
-		shutdown(srv)
+		shutdown(ctx, srv)
 		<-served
-		return fmt.Errorf("telegram webhook: register: %s", a.redact(err))
+		return fmt.Errorf("telegram webhook: register: %s", safeErr(err))
 	}
 	a.connected.Store(true)
 	a.log.Info("telegram webhook serving", "addr", ln.Addr().String())
@@ -61,13 +61,15 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 		a.connected.Store(false)
 		return fmt.Errorf("telegram webhook: serve: %w", err)
 	}
-	shutdown(srv)
+	shutdown(ctx, srv)
 	<-served
 	return nil
 }
 
-func shutdown(srv *http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// shutdown stops srv, letting the requests being read finish: on ctx's values
+// but not its cancellation (ctx is usually done already, which is why we stop).
+func shutdown(ctx context.Context, srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
 }

@@ -49,10 +49,11 @@ type queues struct {
 	ready  []*chatQueue         // chats with work waiting and none running, in turn
 	queued int                  // updates waiting in all chats
 	room   chan struct{}        // capacity 1: signalled when updates leave the queues
+	kick   chan struct{}        // capacity 1: any number of kicks between two pumps is one
 }
 
 func newQueues() *queues {
-	return &queues{chats: map[int64]*chatQueue{}, room: make(chan struct{}, 1)}
+	return &queues{chats: map[int64]*chatQueue{}, room: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 }
 
 // chatOf is the chat an update belongs to, for queueing: 0 for updates
@@ -106,17 +107,42 @@ func (a *Adapter) enqueue(ctx context.Context, u *models.Update, done func()) bo
 	}
 	c.waiting = append(c.waiting, queued{u: u, done: done})
 	q.queued++
+	// Counted in flight from now: Run waits for the queued updates too.
+	a.inflight.Add(1)
 	if !c.running && !c.ready {
 		c.ready = true
 		q.ready = append(q.ready, c)
 	}
 	q.mu.Unlock()
-	a.pump()
+	a.kick()
 	return true
 }
 
+// kick wakes the dispatcher: work is queued, or a slot came free.
+func (a *Adapter) kick() {
+	select {
+	case a.queues.kick <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// dispatch starts queued work on work (the context updates are handled on)
+// whenever it is kicked, until stop is closed. It is the one place that starts
+// handlers, so the context they run on is a parameter here rather than
+// something kept in the Adapter.
+func (a *Adapter) dispatch(work context.Context, stop <-chan struct{}) {
+	for {
+		a.pump(work)
+		select {
+		case <-a.queues.kick:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // pump starts the next chats' work while slots are free.
-func (a *Adapter) pump() {
+func (a *Adapter) pump(work context.Context) {
 	q := a.queues
 	for {
 		q.mu.Lock()
@@ -128,7 +154,7 @@ func (a *Adapter) pump() {
 		case a.sem <- struct{}{}:
 		default:
 			q.mu.Unlock()
-			return // every slot busy: the next release pumps again
+			return // every slot busy: the next release kicks again
 		}
 		c := q.ready[0]
 		q.ready[0] = nil
@@ -144,17 +170,16 @@ func (a *Adapter) pump() {
 		case q.room <- struct{}{}:
 		default:
 		}
-		a.inflight.Add(1)
-		go a.work(c, item)
+		go a.work(work, c, item)
 	}
 }
 
 // work handles one update of chat c holding a slot, then gives the slot back
 // and puts the chat at the end of the turn if it has more.
-func (a *Adapter) work(c *chatQueue, item queued) {
+func (a *Adapter) work(ctx context.Context, c *chatQueue, item queued) {
 	defer a.inflight.Done()
 	s := &slot{a: a, held: true, chat: c.id}
-	finished := a.process(context.WithValue(a.workCtx, slotKey{}, s), item.u)
+	finished := a.handleUpdate(context.WithValue(ctx, slotKey{}, s), item.u)
 	if item.done != nil && finished {
 		item.done()
 	}
@@ -183,14 +208,14 @@ type slot struct {
 	chat int64 // the chat of the update being handled
 }
 
-// release gives the slot back and starts waiting work.
+// release gives the slot back and wakes the dispatcher for waiting work.
 func (s *slot) release() {
 	if s == nil || !s.held {
 		return
 	}
 	s.held = false
 	<-s.a.sem
-	s.a.pump()
+	s.a.kick()
 }
 
 // acquire takes a slot again, waiting for one.
