@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/internal/logsum"
+	"github.com/supportbot/supportbot/internal/backoff"
 )
 
 // ErrUnauthorized is returned (wrapped) by [New] and [Adapter.Run] when Discord
@@ -56,7 +56,7 @@ type Config struct {
 	APIURL     string       // "" = Discord's; else e.g. http://127.0.0.1:PORT/api/v10
 	GuildID    string       // "" = global commands; else registered in this guild only
 	Handler    Handler      // required
-	Stats      Stats        // may be nil: /stats then says stats are off
+	Stats      Stats        // may be nil (not an interface holding a nil pointer): /stats then says stats are off
 	Recorder   bot.Recorder // may be nil; receives platform API failures
 	Logger     *slog.Logger // may be nil
 	HTTPClient *http.Client // may be nil
@@ -64,6 +64,9 @@ type Config struct {
 	// and tokens replaced by placeholders) and its error (non-nil for a failed
 	// request or a status of 400 or more, 429 included).
 	OnAPICall func(route string, err error)
+	// MaxConcurrent bounds the events (interactions and messages) handled at
+	// once; 0 = 64, as for Telegram.
+	MaxConcurrent int
 }
 
 // statsSince is the period /stats reports on.
@@ -89,11 +92,12 @@ type Adapter struct {
 
 	connected atomic.Bool
 
+	sem chan struct{} // the slots: bounds the events being handled (MaxConcurrent)
+
 	mu       sync.Mutex
 	appID    string
 	botID    string
-	askID    string          // the /ask command's id, for a clickable </ask:id>
-	base     context.Context // Run's context without its cancellation
+	askID    string // the /ask command's id, for a clickable </ask:id>
 	inflight int
 	drained  chan struct{} // closed when inflight drops to zero, if someone waits
 
@@ -121,19 +125,18 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	// base is replaced by Run's context; New's serves until then.
-	a := &Adapter{cfg: cfg, log: cfg.Logger, rec: cfg.Recorder, base: context.WithoutCancel(ctx)}
+	a := &Adapter{cfg: cfg, log: cfg.Logger, rec: cfg.Recorder}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.log = a.log.With("platform", Platform)
-	if a.rec == nil || isNilPointer(a.rec) {
+	if a.rec == nil {
 		a.rec = bot.NopRecorder{}
 	}
-	if isNilPointer(cfg.Stats) {
-		// A nil *store.DB in the interface is "no stats", not a crash later.
-		a.cfg.Stats = nil
+	if a.cfg.MaxConcurrent <= 0 {
+		a.cfg.MaxConcurrent = 64
 	}
+	a.sem = make(chan struct{}, a.cfg.MaxConcurrent)
 	routeLibraryLogs(a.log)
 
 	s, err := discordgo.New("Bot " + token)
@@ -157,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	s.Identify.Compress = false
 	s.Compress = false
 	s.StateEnabled = false // no cache of messages or members in memory
-	s.SyncEvents = true    // our handlers return at once; see track
+	s.SyncEvents = true    // our handlers return once the event holds a slot; see track
 	s.ShouldRetryOnRateLimit = true
 	s.ShouldReconnectOnError = true
 	s.LogLevel = discordgo.LogWarning
@@ -184,23 +187,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	s.AddHandler(func(_ *discordgo.Session, rl *discordgo.RateLimit) {
 		a.rateLimited.Add("retry_after_ms", rl.RetryAfter.Milliseconds())
 	})
-	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		if ic.Interaction != nil {
-			a.track(func(ctx context.Context) { a.handleInteraction(ctx, ic.Interaction) })
-		}
-	})
-	s.AddHandler(func(_ *discordgo.Session, mc *discordgo.MessageCreate) {
-		if mc.Message != nil {
-			a.track(func(ctx context.Context) { a.handleMessage(ctx, mc.Message) })
-		}
-	})
 	return a, nil
-}
-
-// isNilPointer reports whether v is an interface holding a nil pointer.
-func isNilPointer(v any) bool {
-	rv := reflect.ValueOf(v)
-	return rv.IsValid() && rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // Connected reports whether the gateway connection is up.
@@ -211,9 +198,22 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // and waits for the interactions in flight to be answered. It returns an error
 // only if Discord rejects the token.
 func (a *Adapter) Run(ctx context.Context) error {
-	a.mu.Lock()
-	a.base = context.WithoutCancel(ctx)
-	a.mu.Unlock()
+	// Events are handled on work, Run's context without its cancellation, so
+	// a shutdown does not cut an answer in half. The handlers are added here,
+	// where that context exists, and no event arrives before the gateway opens.
+	work := context.WithoutCancel(ctx)
+	removeInteractions := a.session.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		if ic.Interaction != nil {
+			a.track(ctx, work, func(ctx context.Context) { a.handleInteraction(ctx, ic.Interaction) })
+		}
+	})
+	defer removeInteractions()
+	removeMessages := a.session.AddHandler(func(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+		if mc.Message != nil {
+			a.track(ctx, work, func(ctx context.Context) { a.handleMessage(ctx, mc.Message) })
+		}
+	})
+	defer removeMessages()
 
 	if err := a.open(ctx); err != nil {
 		return err
@@ -234,7 +234,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 // open connects the gateway, retrying with backoff until ctx is done.
 func (a *Adapter) open(ctx context.Context) error {
-	wait := time.Second
+	b := backoff.Backoff{Min: time.Second, Max: time.Minute}
 	for {
 		err := a.session.Open()
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
@@ -243,15 +243,11 @@ func (a *Adapter) open(ctx context.Context) error {
 		if httpStatus(err) == http.StatusUnauthorized || websocket.IsCloseError(err, 4004) {
 			return fmt.Errorf("discord: open gateway: %w", ErrUnauthorized)
 		}
+		wait := b.Next()
 		a.log.Error("open gateway", "err", safeErr(err), "retry_in_ms", wait.Milliseconds())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait) {
 			return nil
-		case <-t.C:
 		}
-		wait = min(wait*2, time.Minute)
 	}
 }
 
@@ -295,61 +291,4 @@ func (a *Adapter) registerCommands(ctx context.Context) {
 		scope = "guild"
 	}
 	a.log.Info("slash commands registered", "count", len(cmds), "scope", scope)
-}
-
-// track runs f for one event on its own goroutine and counts it in flight.
-// discordgo calls handlers synchronously (SyncEvents), so the count is taken
-// before the gateway reads the next event; the work itself must not hold the
-// gateway up, or heartbeat acknowledgements would wait behind it.
-func (a *Adapter) track(f func(ctx context.Context)) {
-	a.mu.Lock()
-	a.inflight++
-	base := a.base
-	a.mu.Unlock()
-	go func() {
-		defer a.done()
-		ctx, cancel := context.WithTimeout(base, eventTimeout)
-		defer cancel()
-		f(ctx)
-	}()
-}
-
-func (a *Adapter) done() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.inflight--
-	if a.inflight == 0 && a.drained != nil {
-		close(a.drained)
-		a.drained = nil
-	}
-}
-
-// waitIdle waits until no event is in flight, or shutdownGrace has passed.
-func (a *Adapter) waitIdle() {
-	a.mu.Lock()
-	if a.inflight == 0 {
-		a.mu.Unlock()
-		return
-	}
-	ch := make(chan struct{})
-	a.drained = ch
-	n := a.inflight
-	a.mu.Unlock()
-	t := time.NewTimer(shutdownGrace)
-	defer t.Stop()
-	select {
-	case <-ch:
-	case <-t.C:
-		a.log.Error("events still in flight at shutdown", "count", n)
-	}
-}
-
-// apiFailed logs a failed platform call without text, ids or tokens and counts
-// it in the stats.
-func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
-	a.callFailed.Add("call", what, "err", safeErr(err))
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPlatformAPI}
-	if rerr := a.rec.Record(ctx, ev); rerr != nil {
-		a.log.Warn("record usage event", "err", rerr)
-	}
 }

@@ -54,12 +54,12 @@ func userID(i *discordgo.Interaction) string {
 	return ""
 }
 
-// interactionRequest translates an interaction. Commands the core knows
+// decodeInteraction translates an interaction. Commands the core knows
 // (/triage, /topics, /about) become their button data, /ask its question as
 // typed text, a button its custom_id as data (the core decides whether it is
 // genuine). An unknown command, say one renamed since, becomes data the core
 // will not recognise, so the person gets its "expired" reply.
-func interactionRequest(i *discordgo.Interaction) request {
+func decodeInteraction(i *discordgo.Interaction) request {
 	req := request{
 		msg: bot.Message{
 			Platform:     Platform,
@@ -112,12 +112,12 @@ func interactionRequest(i *discordgo.Interaction) request {
 	return request{}
 }
 
-// messageRequest translates a message the gateway delivered. A DM is a
+// decodeMessage translates a message the gateway delivered. A DM is a
 // conversation with the core. In a guild, only a message mentioning the bot
 // concerns us (without the message content intent the others arrive empty);
 // its text still goes to the core so that crisis is caught, but the answer is
 // never shown in public.
-func messageRequest(m *discordgo.Message, botID string) request {
+func decodeMessage(m *discordgo.Message, botID string) request {
 	if m == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.Author.ID == botID || m.WebhookID != "" {
 		return request{}
 	}

@@ -13,11 +13,12 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/internal/textsplit"
 )
 
 // decodeInteraction reads an interaction the way discordgo reads it from the
 // gateway, so the tests exercise the real wire format.
-func decodeInteraction(t *testing.T, raw string) *discordgo.Interaction {
+func unmarshalInteraction(t *testing.T, raw string) *discordgo.Interaction {
 	t.Helper()
 	var i discordgo.Interaction
 	if err := json.Unmarshal([]byte(raw), &i); err != nil {
@@ -101,9 +102,9 @@ func TestInteractionRequest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := interactionRequest(decodeInteraction(t, tc.raw))
+			got := decodeInteraction(unmarshalInteraction(t, tc.raw))
 			if got != tc.want {
-				t.Errorf("interactionRequest(%s)\n got %+v\nwant %+v", tc.raw, got, tc.want)
+				t.Errorf("decodeInteraction(%s)\n got %+v\nwant %+v", tc.raw, got, tc.want)
 			}
 		})
 	}
@@ -137,8 +138,8 @@ func TestMessageRequest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := messageRequest(tc.m, botID); got != tc.want {
-				t.Errorf("messageRequest(%+v)\n got %+v\nwant %+v", tc.m, got, tc.want)
+			if got := decodeMessage(tc.m, botID); got != tc.want {
+				t.Errorf("decodeMessage(%+v)\n got %+v\nwant %+v", tc.m, got, tc.want)
 			}
 		})
 	}
@@ -191,7 +192,7 @@ func TestSplitContent(t *testing.T) {
 			}
 			var total int
 			for _, c := range got {
-				if n := textLen(c); n > tc.max {
+				if n := textsplit.Len(c); n > tc.max {
 					t.Errorf("chunk of %d characters, over %d", n, tc.max)
 				}
 				if !utf8.ValidString(c) {
@@ -250,7 +251,7 @@ func TestRender(t *testing.T) {
 		}
 		for _, b := range bs {
 			l := b.(discordgo.Button).Label
-			if n := textLen(l); n < 1 || n > bot.MaxLabelLen {
+			if n := textsplit.Len(l); n < 1 || n > bot.MaxLabelLen {
 				t.Errorf("label %q of %d characters", l, n)
 			}
 		}

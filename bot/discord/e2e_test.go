@@ -95,7 +95,7 @@ func TestAskIsEphemeral(t *testing.T) {
 	if c.Message.Flags&discordtest.FlagEphemeral == 0 {
 		t.Errorf("flags %d: the answer to /ask in a guild must be ephemeral", c.Message.Flags)
 	}
-	ev := h.rec.wait(t, "for the question", func(e bot.Event) bool { return e.Kind != "" })
+	ev := h.rec.Wait(t, "for the question", func(e bot.Event) bool { return e.Kind != "" })
 	if ev.Platform != "discord" || ev.Community != guildID {
 		t.Errorf("event platform %q community %q, want discord and the guild", ev.Platform, ev.Community)
 	}
@@ -125,7 +125,7 @@ func TestCrisisViaAskIsEphemeralWithResources(t *testing.T) {
 	if c.Type != discordtest.CallbackMessage || c.Message.Flags&discordtest.FlagEphemeral == 0 {
 		t.Errorf("crisis reply: type %d flags %d, want an ephemeral message", c.Type, c.Message.Flags)
 	}
-	h.rec.wait(t, "of kind crisis", func(e bot.Event) bool { return e.Kind == bot.KindCrisis })
+	h.rec.Wait(t, "of kind crisis", func(e bot.Event) bool { return e.Kind == bot.KindCrisis })
 	text := unescape(strings.Join(allContent(h, c.Token), "\n"))
 	for _, r := range h.know.Crisis.Resources {
 		if !strings.Contains(text, r.Name) || !strings.Contains(text, r.Contact) {
@@ -177,7 +177,7 @@ func TestTriageByButtonsWithRestart(t *testing.T) {
 	if c.Message.Flags&discordtest.FlagEphemeral == 0 {
 		t.Errorf("/triage reply not ephemeral")
 	}
-	h.rec.wait(t, "starting the triage", func(e bot.Event) bool { return e.TriageStarted })
+	h.rec.Wait(t, "starting the triage", func(e bot.Event) bool { return e.TriageStarted })
 	msg := c.Message
 	updates := 0
 	for step := 0; ; step++ {
@@ -209,7 +209,7 @@ func TestTriageByButtonsWithRestart(t *testing.T) {
 			t.Fatalf("step %d: callback type %d", step, c.Type)
 		}
 		msg = c.Message
-		if outcome(h.rec.all()) != "" {
+		if outcome(h.rec.Events()) != "" {
 			break
 		}
 	}
@@ -219,7 +219,7 @@ func TestTriageByButtonsWithRestart(t *testing.T) {
 	if h.fake.Identifies() != 2 {
 		t.Errorf("%d sessions identified, want 2 (one per adapter)", h.fake.Identifies())
 	}
-	for _, e := range h.rec.all() {
+	for _, e := range h.rec.Events() {
 		if e.Err == bot.ErrorKindForgedPayload {
 			t.Errorf("a genuine button was counted as forged")
 		}
@@ -265,7 +265,7 @@ func TestDMConversation(t *testing.T) {
 	}
 	h.fake.SendMessage(inDM, h.secret("how much does group therapy cost?"), false)
 	h.wait(2, discordtest.ForChannel(dmChannel))
-	for _, e := range h.rec.all() {
+	for _, e := range h.rec.Events() {
 		if e.Kind != "" && e.Community != bot.CommunityDM {
 			t.Errorf("a DM counted under community %q, want %q", e.Community, bot.CommunityDM)
 		}
@@ -366,7 +366,7 @@ func TestForgedCustomID(t *testing.T) {
 			}
 		})
 	}
-	h.rec.wait(t, "counting the forged payload", isErr(bot.ErrorKindForgedPayload))
+	h.rec.Wait(t, "counting the forged payload", isErr(bot.ErrorKindForgedPayload))
 }
 
 func TestRateLimitedFollowup(t *testing.T) {
@@ -380,7 +380,7 @@ func TestRateLimitedFollowup(t *testing.T) {
 	if n := h.fake.Attempts(discordtest.RouteFollowup); n != 2 {
 		t.Errorf("%d followup attempts, want 2 (the 429, then the retry)", n)
 	}
-	for _, e := range h.rec.all() {
+	for _, e := range h.rec.Events() {
 		if e.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a retried 429 was counted as a platform failure")
 		}
@@ -397,7 +397,7 @@ func TestServerErrorIsRetried(t *testing.T) {
 	if n := h.fake.Attempts(discordtest.RouteCallback); n != 2 {
 		t.Errorf("%d callback attempts, want 2 (the 500, then the retry)", n)
 	}
-	for _, e := range h.rec.all() {
+	for _, e := range h.rec.Events() {
 		if e.Err == bot.ErrorKindPlatformAPI {
 			t.Errorf("a 500 that a retry got past was counted as a platform failure")
 		}
@@ -414,7 +414,7 @@ func TestAPIFailureIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := h.rec.wait(t, "of a platform failure", isErr(bot.ErrorKindPlatformAPI))
+	ev := h.rec.Wait(t, "of a platform failure", isErr(bot.ErrorKindPlatformAPI))
 	if ev.Platform != "discord" || ev.Community != guildID {
 		t.Errorf("failure counted as %q/%q", ev.Platform, ev.Community)
 	}
@@ -628,7 +628,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	if c.Type != discordtest.CallbackMessage || c.Message.Content == "" {
 		t.Errorf("got type %d %q, want an apology", c.Type, c.Message.Content)
 	}
-	h.rec.wait(t, "of the panic", isErr(bot.ErrorKindPanic))
+	h.rec.Wait(t, "of the panic", isErr(bot.ErrorKindPanic))
 	h.fake.SendMessage(inDM, h.secret("hello there"), false)
 	if c := h.wait(1, discordtest.ForChannel(dmChannel))[0]; c.Message.Content == "" {
 		t.Errorf("no apology in the DM")

@@ -11,28 +11,19 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/knowledge"
+	"github.com/supportbot/supportbot/bot/bottest"
+	"github.com/supportbot/supportbot/bot/internal/textsplit"
 )
 
 var (
 	fuzzCoreOnce sync.Once
 	fuzzCore     *bot.Bot
-	fuzzKnow     bot.Knowledge
-	fuzzCoreErr  error
 )
 
 // core returns the real core over the embedded knowledge base, built once.
 func core(t testing.TB) (*bot.Bot, bot.Knowledge) {
-	fuzzCoreOnce.Do(func() {
-		fuzzKnow, fuzzCoreErr = knowledge.Load(knowledge.Embedded())
-		if fuzzCoreErr == nil {
-			fuzzCore, fuzzCoreErr = bot.New(fuzzKnow)
-		}
-	})
-	if fuzzCoreErr != nil {
-		t.Fatalf("core: %v", fuzzCoreErr)
-	}
-	return fuzzCore, fuzzKnow
+	fuzzCoreOnce.Do(func() { fuzzCore = bottest.New(t) })
+	return fuzzCore, bottest.Knowledge(t)
 }
 
 // checkParts fails if a rendered reply breaks one of Discord's limits.
@@ -42,7 +33,7 @@ func checkParts(t *testing.T, parts []part) {
 		t.Fatal("no part")
 	}
 	for _, p := range parts {
-		if n := textLen(p.Content); n > maxContent {
+		if n := textsplit.Len(p.Content); n > maxContent {
 			t.Errorf("content of %d characters", n)
 		}
 		if !utf8.ValidString(p.Content) {
@@ -59,7 +50,7 @@ func checkParts(t *testing.T, parts []part) {
 			}
 			for _, c := range bs {
 				b := c.(discordgo.Button)
-				if n := textLen(b.Label); n < 1 || n > bot.MaxLabelLen {
+				if n := textsplit.Len(b.Label); n < 1 || n > bot.MaxLabelLen {
 					t.Errorf("label of %d characters", n)
 				}
 				if n := len(b.CustomID); n < 1 || n > maxCustomIDLen || ids[b.CustomID] {
@@ -93,7 +84,7 @@ func FuzzCustomID(f *testing.F) {
 		if err := json.Unmarshal(raw, &i); err != nil {
 			return // not an interaction discordgo would deliver
 		}
-		req := interactionRequest(&i)
+		req := decodeInteraction(&i)
 		if req.kind != reqCore || !req.component || req.msg.Data == "" {
 			t.Fatalf("a button press became %+v", req)
 		}
@@ -127,7 +118,7 @@ func FuzzInteractionPayload(f *testing.F) {
 		if err := json.Unmarshal(raw, &i); err != nil {
 			return
 		}
-		req := interactionRequest(&i)
+		req := decodeInteraction(&i)
 		if req.kind != reqCore {
 			return
 		}
@@ -153,7 +144,7 @@ func FuzzRenderText(f *testing.F) {
 		chunks := splitContent(md, max)
 		got := 0
 		for _, c := range chunks {
-			if n := textLen(c); n > max {
+			if n := textsplit.Len(c); n > max {
 				t.Fatalf("chunk of %d characters, max %d", n, max)
 			}
 			got += len(strings.Join(strings.Fields(c), ""))

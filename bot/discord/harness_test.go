@@ -1,19 +1,17 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/discord"
 	"github.com/supportbot/supportbot/bot/discord/discordtest"
-	"github.com/supportbot/supportbot/knowledge"
 	"github.com/supportbot/supportbot/store"
 )
 
@@ -37,74 +35,19 @@ var (
 // shared cores is slow, and never a measurement.
 const waitTimeout = 20 * time.Second
 
-// events collects what the core and the adapter record.
-type events struct {
-	mu      sync.Mutex
-	list    []bot.Event
-	changed chan struct{}
-	next    bot.Recorder // optional: also record here (the store)
+// tee records into the test's recorder, and also into next once set (the
+// store, see withStore).
+type tee struct {
+	rec  *bottest.Recorder
+	next bot.Recorder
 }
 
-func newEvents() *events { return &events{changed: make(chan struct{})} }
-
-func (e *events) Record(ctx context.Context, ev bot.Event) error {
-	e.mu.Lock()
-	e.list = append(e.list, ev)
-	close(e.changed)
-	e.changed = make(chan struct{})
-	next := e.next
-	e.mu.Unlock()
-	if next != nil {
-		return next.Record(ctx, ev)
+func (r *tee) Record(ctx context.Context, ev bot.Event) error {
+	_ = r.rec.Record(ctx, ev)
+	if r.next != nil {
+		return r.next.Record(ctx, ev)
 	}
 	return nil
-}
-
-// wait waits until an event matching match was recorded.
-func (e *events) wait(t *testing.T, what string, match func(bot.Event) bool) bot.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
-	defer cancel()
-	for {
-		e.mu.Lock()
-		for _, ev := range e.list {
-			if match(ev) {
-				e.mu.Unlock()
-				return ev
-			}
-		}
-		ch := e.changed
-		e.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			t.Fatalf("no event %s recorded", what)
-		}
-	}
-}
-
-func (e *events) all() []bot.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]bot.Event(nil), e.list...)
-}
-
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // handlerFunc adapts a function to discord.Handler.
@@ -119,8 +62,9 @@ type harness struct {
 	fake    *discordtest.Server
 	know    bot.Knowledge
 	core    *bot.Bot
-	rec     *events
-	logs    *syncBuffer
+	rec     *bottest.Recorder
+	tee     *tee
+	logs    *bottest.Buffer
 	log     *slog.Logger
 	cfg     discord.Config
 	adapter *discord.Adapter
@@ -143,7 +87,7 @@ func withStore() option {
 			x.t.Fatalf("open store: %v", err)
 		}
 		x.t.Cleanup(func() { db.Close(context.WithoutCancel(x.t.Context())) })
-		x.rec.next = db
+		x.tee.next = db
 		x.cfg.Stats = db
 	}
 }
@@ -151,24 +95,18 @@ func withStore() option {
 // newHarness starts a fake Discord and a core, and an adapter on them.
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: discordtest.NewServer(discordtest.Options{}), rec: newEvents(), logs: &syncBuffer{}, mayFail: map[string]bool{}}
+	h := &harness{t: t, fake: discordtest.NewServer(discordtest.Options{}), rec: bottest.NewRecorder(), logs: &bottest.Buffer{}, mayFail: map[string]bool{}}
+	h.tee = &tee{rec: h.rec}
 	t.Cleanup(h.fake.Close)
 	h.log = slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	k, err := knowledge.Load(knowledge.Embedded())
-	if err != nil {
-		t.Fatalf("load the embedded knowledge base: %v", err)
-	}
-	h.know = k
-	h.core, err = bot.New(k, bot.WithRecorder(h.rec), bot.WithLogger(h.log))
-	if err != nil {
-		t.Fatalf("bot.New: %v", err)
-	}
+	h.know = bottest.Knowledge(t)
+	h.core = bottest.New(t, bot.WithRecorder(h.tee), bot.WithLogger(h.log))
 	h.cfg = discord.Config{
 		Token:    discordtest.Token,
 		APIURL:   h.fake.URL,
 		GuildID:  guildID,
 		Handler:  h.core,
-		Recorder: h.rec,
+		Recorder: h.tee,
 		Logger:   h.log,
 	}
 	for _, o := range opts {

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+
+	"github.com/supportbot/supportbot/bot"
 )
 
 // libLogger receives discordgo's log lines. discordgo.Logger is one package
@@ -108,4 +111,24 @@ func httpStatus(err error) int {
 		return rest.Response.StatusCode
 	}
 	return 0
+}
+
+// apiFailed logs a failed platform call without text, ids or tokens and counts
+// it in the stats.
+func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
+	a.callFailed.Add("call", what, "err", safeErr(err))
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPlatformAPI}
+	if rerr := a.rec.Record(ctx, ev); rerr != nil {
+		a.log.Warn("record usage event", "err", rerr)
+	}
+}
+
+func (a *Adapter) panicked(ctx context.Context, community string, p any) {
+	// The panic value is an internal error, not a payload; its type is enough
+	// to find it and cannot carry a person's words.
+	a.log.Error("recovered from panic", "panic_type", fmt.Sprintf("%T", p))
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPanic}
+	if err := a.rec.Record(ctx, ev); err != nil {
+		a.log.Warn("record usage event", "err", err)
+	}
 }

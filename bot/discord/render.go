@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/internal/textsplit"
 )
 
 // Discord's limits on what one message may carry.
@@ -119,77 +120,23 @@ func escape(s string, lineStart bool) string {
 	return b.String()
 }
 
-// textLen counts characters the way Discord's limits do (JavaScript string
-// length: UTF-16 code units), which is never less than the count of runes.
-func textLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-// splitContent cuts s into chunks of at most max characters, at line breaks
-// where it can, else at a space, else anywhere between two runes. Empty input
-// gives one empty chunk.
+// splitContent cuts s into chunks of at most max characters (see
+// [textsplit.Lines]), without the blank lines a cut leaves at a chunk's end
+// and without blank chunks. Empty input gives one empty chunk.
 func splitContent(s string, max int) []string {
-	if textLen(s) <= max {
+	if textsplit.Len(s) <= max {
 		return []string{s}
 	}
 	var chunks []string
-	var cur strings.Builder
-	curLen := 0
-	flush := func() {
-		if c := strings.TrimRight(cur.String(), "\n"); strings.TrimSpace(c) != "" {
+	for _, c := range textsplit.Lines(s, max) {
+		if c = strings.TrimRight(c, "\n"); strings.TrimSpace(c) != "" {
 			chunks = append(chunks, c)
 		}
-		cur.Reset()
-		curLen = 0
 	}
-	for _, line := range strings.Split(s, "\n") {
-		for textLen(line) > max {
-			flush()
-			head, tail := cutLine(line, max)
-			chunks = append(chunks, head)
-			line = tail
-		}
-		n := textLen(line)
-		if curLen > 0 && curLen+1+n > max {
-			flush()
-		}
-		if curLen > 0 {
-			cur.WriteByte('\n')
-			curLen++
-		}
-		cur.WriteString(line)
-		curLen += n
-	}
-	flush()
 	if len(chunks) == 0 {
 		return []string{""}
 	}
 	return chunks
-}
-
-// cutLine splits a line longer than max into a head of at most max characters,
-// preferably at the last space, and the rest.
-func cutLine(line string, max int) (head, tail string) {
-	n, cut, lastSpace := 0, 0, -1
-	for i, r := range line {
-		w := utf16.RuneLen(r)
-		if n+w > max {
-			break
-		}
-		n += w
-		cut = i + utf8.RuneLen(r)
-		if r == ' ' && i > 0 {
-			lastSpace = i
-		}
-	}
-	if lastSpace > 0 && lastSpace > cut/2 {
-		return line[:lastSpace], strings.TrimLeft(line[lastSpace:], " ")
-	}
-	return line[:cut], line[cut:]
 }
 
 // buttons lays choices out as rows of buttons within Discord's limits: five
@@ -229,7 +176,7 @@ func label(s string) string {
 	if s == "" {
 		return "…"
 	}
-	if textLen(s) <= bot.MaxLabelLen {
+	if textsplit.Len(s) <= bot.MaxLabelLen {
 		return s
 	}
 	n := 0
