@@ -117,18 +117,22 @@ func httpStatus(err error) int {
 // it in the stats.
 func (a *Adapter) apiFailed(ctx context.Context, community, what string, err error) {
 	a.callFailed.Add("call", what, "err", safeErr(err))
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPlatformAPI}
-	if rerr := a.rec.Record(ctx, ev); rerr != nil {
-		a.log.Warn("record usage event", "err", rerr)
-	}
+	a.record(ctx, community, bot.ErrorKindPlatformAPI)
 }
 
+// panicked logs a recovered panic and counts it in the stats.
 func (a *Adapter) panicked(ctx context.Context, community string, p any) {
 	// The panic value is an internal error, not a payload; its type is enough
 	// to find it and cannot carry a person's words.
 	a.log.Error("recovered from panic", "panic_type", fmt.Sprintf("%T", p))
-	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: bot.ErrorKindPanic}
+	a.record(ctx, community, bot.ErrorKindPanic)
+}
+
+// record counts a failure in the stats. Record must not block (see
+// [bot.Recorder]).
+func (a *Adapter) record(ctx context.Context, community string, kind bot.ErrorKind) {
+	ev := bot.Event{Time: time.Now(), Platform: Platform, Community: community, Err: kind}
 	if err := a.rec.Record(ctx, ev); err != nil {
-		a.log.Warn("record usage event", "err", err)
+		a.log.Warn("record failure event", "err", err)
 	}
 }

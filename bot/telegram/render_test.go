@@ -1,22 +1,16 @@
 package telegram
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
-	"github.com/supportbot/supportbot/internal/backoff"
 )
 
 func checkHTML(s string) error {
@@ -130,91 +124,6 @@ func TestKeyboard(t *testing.T) {
 	}
 	if keyboard(nil, drop) != nil {
 		t.Errorf("no choices should give no keyboard")
-	}
-}
-
-func TestSafeErr(t *testing.T) {
-	const token = "123456:AAHsecretSECRETsecret"
-	cases := []struct {
-		name string
-		err  error
-		want string // a substring the redacted text must keep
-	}{
-		{"transport", &url.Error{Op: "Post", URL: "https://api.telegram.org/bot" + token + "/sendMessage", Err: errors.New("connection refused")}, "connection refused"},
-		{"429", &tgbot.TooManyRequestsError{Message: "too many requests", RetryAfter: 7}, "retry_after 7"},
-		{"body quoted", fmt.Errorf("error decode response body for method sendMessage, {\"text\":\"my secret grief\"}, bad"), "error decode response body"},
-		{"wrapped 400", fmt.Errorf("%w, Bad Request: chat not found", tgbot.ErrorBadRequest), "chat not found"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := safeErr(tc.err)
-			if strings.Contains(got, "AAHsecret") || strings.Contains(got, "grief") {
-				t.Errorf("safeErr = %q: leaks the token or text", got)
-			}
-			if !strings.Contains(got, tc.want) {
-				t.Errorf("safeErr = %q, want it to keep %q", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestRetryDelay(t *testing.T) {
-	cases := []struct {
-		name  string
-		err   error
-		min   time.Duration
-		max   time.Duration
-		retry bool
-	}{
-		{"429", &tgbot.TooManyRequestsError{RetryAfter: 3}, 3 * time.Second, 3 * time.Second, true},
-		{"429 wrapped", fmt.Errorf("send: %w", &tgbot.TooManyRequestsError{RetryAfter: 2}), 2 * time.Second, 2 * time.Second, true},
-		{"429 too long", &tgbot.TooManyRequestsError{RetryAfter: 3600}, 0, time.Hour, false},
-		{"500", fmt.Errorf("error do request for method sendMessage, %w", &httpError{Status: 500}), baseBackoff / 2, baseBackoff, true},
-		{"timeout", context.DeadlineExceeded, baseBackoff / 2, baseBackoff, true},
-		{"400", tgbot.ErrorBadRequest, 0, 0, false},
-		{"403", tgbot.ErrorForbidden, 0, 0, false},
-		{"cancelled", context.Canceled, 0, 0, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			d, retry := retryDelay(tc.err, &backoff.Backoff{Min: baseBackoff, Max: baseBackoff << maxRetries})
-			if retry != tc.retry || (retry && (d < tc.min || d > tc.max)) {
-				t.Errorf("retryDelay(%v) = %v, %v; want retry %v within [%v, %v]", tc.err, d, retry, tc.retry, tc.min, tc.max)
-			}
-		})
-	}
-}
-
-func TestFloodLimit(t *testing.T) {
-	now := time.Unix(0, 0)
-	f := newFloodLimit(20, 5, func() time.Time { return now })
-	var got []string
-	for i := range 8 {
-		ok, first := f.allow(1)
-		got = append(got, fmt.Sprint(i, ok, first))
-	}
-	want := []string{"0 true false", "1 true false", "2 true false", "3 true false", "4 true false", "5 false true", "6 false false", "7 false false"}
-	if !slices.Equal(got, want) {
-		t.Errorf("allow sequence %v, want %v", got, want)
-	}
-	if ok, _ := f.allow(2); !ok {
-		t.Errorf("another chat was limited by the first one's messages")
-	}
-	now = now.Add(3 * time.Second) // 20/min = one token per 3 s
-	if ok, _ := f.allow(1); !ok {
-		t.Errorf("no token after 3 s at 20/min")
-	}
-	if ok, first := f.allow(1); ok || !first {
-		t.Errorf("after refilling one token: ok %v first %v, want a new first refusal", ok, first)
-	}
-	now = now.Add(time.Hour)
-	f.allow(3) // sweeps idle buckets
-	if n := len(f.buckets); n != 1 {
-		t.Errorf("%d buckets after an idle hour, want only the new one", n)
-	}
-	var nilLimit *floodLimit
-	if ok, _ := nilLimit.allow(1); !ok {
-		t.Errorf("a nil (disabled) limit refused")
 	}
 }
 
