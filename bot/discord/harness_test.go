@@ -31,9 +31,9 @@ var (
 	asManager = discordtest.Who{GuildID: guildID, ChannelID: channelID, UserID: otherUser, Permissions: 1 << 5}
 )
 
-// waitTimeout bounds every wait for the bot: generous, because -race on two
-// shared cores is slow, and never a measurement.
-const waitTimeout = 20 * time.Second
+// waitTimeout bounds every wait for the bot: bottest's, generous because -race
+// on two shared cores is slow, and never a measurement.
+const waitTimeout = bottest.Deadline
 
 // tee records into the test's recorder, and also into next once set (the
 // store, see withStore).

@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/bottest"
 	"github.com/supportbot/supportbot/bot/telegram"
 	"github.com/supportbot/supportbot/bot/telegram/telegramtest"
 )
@@ -302,26 +303,7 @@ func TestForgedCallbackIsExpiredAndCounted(t *testing.T) {
 	}
 	e.api.wait(t, "answerCallbackQuery ok")
 	for _, id := range []string{"inline1", "old1"} {
-		deadline := time.Now().Add(waitLimit)
-		for !e.srv.CallbackAnswered(id) {
-			if time.Now().After(deadline) {
-				t.Fatalf("callback %s not answered", id)
-			}
-			waitAPI(t, e)
-		}
-	}
-}
-
-// waitAPI waits for the next OnAPICall report.
-func waitAPI(t *testing.T, e *env) {
-	t.Helper()
-	e.api.mu.Lock()
-	wake := e.api.wake
-	e.api.mu.Unlock()
-	select {
-	case <-wake:
-	case <-time.After(waitLimit):
-		t.Fatalf("no API call within %v", waitLimit)
+		bottest.WaitFor(t, "callback "+id+" answered", func() bool { return e.srv.CallbackAnswered(id) })
 	}
 }
 

@@ -38,7 +38,6 @@ var (
 type apiCalls struct {
 	mu    sync.Mutex
 	calls []string // "method ok" or "method err"
-	wake  chan struct{}
 }
 
 func (a *apiCalls) report(method string, err error) {
@@ -49,8 +48,6 @@ func (a *apiCalls) report(method string, err error) {
 		s = method + " err"
 	}
 	a.calls = append(a.calls, s)
-	close(a.wake)
-	a.wake = make(chan struct{})
 }
 
 func (a *apiCalls) list() []string {
@@ -61,24 +58,7 @@ func (a *apiCalls) list() []string {
 
 func (a *apiCalls) wait(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		a.mu.Lock()
-		for _, c := range a.calls {
-			if c == want {
-				a.mu.Unlock()
-				return
-			}
-		}
-		wake := a.wake
-		a.mu.Unlock()
-		select {
-		case <-wake:
-		case <-deadline.C:
-			t.Fatalf("no API call %q within %v; got %v", want, waitLimit, a.list())
-		}
-	}
+	bottest.WaitFor(t, "API call "+want, func() bool { return slices.Contains(a.list(), want) })
 }
 
 // env is one adapter running against a fake Bot API.
@@ -104,7 +84,7 @@ type env struct {
 // set by configure), running until the test ends.
 func newEnv(t *testing.T, configure ...func(*telegram.Config)) *env {
 	t.Helper()
-	e := &env{t: t, srv: telegramtest.NewServer(t), rec: bottest.NewRecorder(), logs: &bottest.Buffer{}, api: &apiCalls{wake: make(chan struct{})}}
+	e := &env{t: t, srv: telegramtest.NewServer(t), rec: bottest.NewRecorder(), logs: &bottest.Buffer{}, api: &apiCalls{}}
 	e.cfg = telegram.Config{
 		Token:     e.srv.Token(),
 		APIURL:    e.srv.URL,

@@ -47,17 +47,7 @@ func TestStatsFromTheRealStore(t *testing.T) {
 	e.srv.SetMember(groupID, adminID, models.ChatMemberTypeOwner)
 	e.ask(group, person, "@"+e.srv.Me().Username+" "+question)
 	e.ask(dm, person, question)
-	// Wait (with a deadline) until the store has committed both messages.
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(waitLimit)
-	for db.QueueStats().Written < 2 {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("the store committed %+v within %v, want 2 events", db.QueueStats(), waitLimit)
-		}
-	}
+	bottest.WaitFor(t, "the store to commit both messages", func() bool { return db.QueueStats().Written >= 2 })
 
 	c := e.ask(group, admin, "/stats")
 	text := visible(t, c)
