@@ -66,14 +66,23 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.readLoop(c)
 }
 
+// authorized reports whether token, from an IDENTIFY or a RESUME, is the bot's
+// (with or without "Bot "); if not, it closes c with 4004, as Discord does.
+func (s *Server) authorized(c *websocket.Conn, token string) bool {
+	if token == "Bot "+s.token || token == s.token {
+		return true
+	}
+	c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+	return false
+}
+
 func (s *Server) identify(c *websocket.Conn, d json.RawMessage) bool {
 	var id struct {
 		Token   string `json:"token"`
 		Intents int    `json:"intents"`
 	}
 	json.Unmarshal(d, &id)
-	if id.Token != "Bot "+s.token && id.Token != s.token {
-		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+	if !s.authorized(c, id.Token) {
 		return false
 	}
 	s.mu.Lock()
@@ -107,8 +116,7 @@ func (s *Server) resume(c *websocket.Conn, d json.RawMessage) bool {
 		Seq       int64  `json:"seq"`
 	}
 	json.Unmarshal(d, &rs)
-	if rs.Token != "Bot "+s.token && rs.Token != s.token {
-		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+	if !s.authorized(c, rs.Token) {
 		return false
 	}
 	s.mu.Lock()
