@@ -32,6 +32,21 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if s.open == nil {
+		s.open = map[*websocket.Conn]bool{}
+	}
+	s.open[c] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.open, c)
+		s.mu.Unlock()
+	}()
 	hello, _ := json.Marshal(map[string]int{"heartbeat_interval": s.heartbeat})
 	if c.WriteJSON(frame{Op: 10, D: hello}) != nil {
 		return

@@ -108,6 +108,10 @@ type Server struct {
 	intents     int
 	closed      bool
 	connections sync.WaitGroup
+	// open holds every gateway connection being served: the test server
+	// forgets a connection once it is upgraded (hijacked), so Close closes
+	// them itself, the current one and any a reconnecting bot left behind.
+	open map[*websocket.Conn]bool
 }
 
 type session struct {
@@ -186,8 +190,8 @@ func or(s, def string) string {
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
-	if s.conn != nil {
-		s.conn.Close()
+	for c := range s.open {
+		c.Close()
 	}
 	s.mu.Unlock()
 	s.srv.CloseClientConnections()
