@@ -3,7 +3,6 @@ package store
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/supportbot/supportbot/bot"
 )
@@ -130,15 +129,6 @@ var Counters = []Counter{
 		},
 	},
 	{
-		// Kept beside the finer histogram on /metrics because the report's
-		// "Reply time" line (README) reads it from the database.
-		Name:  "latency",
-		Help:  "Replies by latency bucket: 10ms is up to 10ms, …, slower is beyond 5s.",
-		Label: "bucket",
-		Of:    func(e bot.Event) (string, bool) { return latencyKey(e.Latency), handled(e) },
-		fold:  func(r *Report, _, key string, n int64, _ *Day) { r.Latency[key] += n },
-	},
-	{
 		Name:   mError,
 		Help:   "Failures reported by the core and the adapters, by platform and kind (forged_payload, platform_api, store, panic).",
 		Label:  "kind",
@@ -202,31 +192,4 @@ func (r *Report) addStep(_, key string, n int64, _ *Day) {
 		r.Triage.Steps = append(r.Triage.Steps, 0)
 	}
 	r.Triage.Steps[step-1] += n
-}
-
-// latencyBuckets are the upper bounds of the stored reply latency counts, with
-// their keys; slower replies count under "slower". The keys are stored, so
-// the bounds stay as they are; /metrics has its own finer histogram.
-var latencyBuckets = []struct {
-	max time.Duration
-	key string
-}{
-	{10 * time.Millisecond, "10ms"},
-	{50 * time.Millisecond, "50ms"},
-	{100 * time.Millisecond, "100ms"},
-	{250 * time.Millisecond, "250ms"},
-	{500 * time.Millisecond, "500ms"},
-	{time.Second, "1s"},
-	{5 * time.Second, "5s"},
-}
-
-const latencySlower = "slower"
-
-func latencyKey(d time.Duration) string {
-	for _, b := range latencyBuckets {
-		if d <= b.max {
-			return b.key
-		}
-	}
-	return latencySlower
 }

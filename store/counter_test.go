@@ -3,7 +3,10 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,5 +104,58 @@ func TestNewCounter(t *testing.T) {
 	}
 	if want := "  Buttons pressed, by reply kind: 3 (answer 2, triage 1)\n"; !strings.Contains(text.String(), want) {
 		t.Errorf("text report lacks %q:\n%s", want, text.String())
+	}
+}
+
+// TestOldLatencyRowsDropped: a database written before reply latency left the
+// store (it is /metrics's to measure) loses those rows when opened: nothing
+// reads them any more, and they would be kept for ever.
+func TestOldLatencyRowsDropped(t *testing.T) {
+	path := dbPath(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := os.ReadFile("migrations/0001_counts.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hour := now.Add(-time.Hour).Truncate(time.Hour).Unix()
+	for _, q := range []string{
+		`CREATE TABLE migrations (name TEXT PRIMARY KEY)`,
+		string(schema),
+		`INSERT INTO migrations (name) VALUES ('migrations/0001_counts.sql')`,
+		fmt.Sprintf(`INSERT INTO counts VALUES (%d, 3600, 'telegram', 'dm', 'latency', '50ms', 3)`, hour),
+		fmt.Sprintf(`INSERT INTO counts VALUES (%d, 3600, 'telegram', 'dm', 'kind', 'answer', 3)`, hour),
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+
+	db := openStore(t, path, store.Options{Now: func() time.Time { return now }})
+	r, err := db.Report(context.Background(), store.Filter{Since: now.Add(-24 * time.Hour), Until: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Counters["latency"]; ok {
+		t.Errorf("the old latency rows are reported: %+v", r.Counters["latency"])
+	}
+	check, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var n int
+	if err := check.QueryRow(`SELECT COUNT(*) FROM counts WHERE metric = 'latency'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d latency rows left in the database, want none", n)
+	}
+	if r.ByKind["answer"] != 3 {
+		t.Errorf("answers: %d, want the 3 written before", r.ByKind["answer"])
 	}
 }

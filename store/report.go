@@ -51,9 +51,6 @@ type Report struct {
 	// belong to the process, not to a platform, and are shown in every report.
 	Errors  map[string]int64 `json:"errors"`
 	Dropped int64            `json:"dropped"`
-	// Latency counts replies by latency bucket ("10ms" is up to 10ms, …,
-	// "slower" beyond 5s).
-	Latency map[string]int64 `json:"latency"`
 	// Days is the per-day series over the range (UTC days).
 	Days []Day `json:"days"`
 	// Counters holds, by name, each of [Counters] that has no field of its
@@ -119,7 +116,6 @@ func newReport(f Filter) *Report {
 		ByTopic:    map[string]int64{},
 		ByPlatform: map[string]int64{},
 		Errors:     map[string]int64{},
-		Latency:    map[string]int64{},
 		Triage:     Triage{Steps: []int64{}, Outcomes: map[string]int64{}},
 		Days:       []Day{},
 	}
@@ -324,9 +320,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Clarifications > 0 {
 		fmt.Fprintf(&b, "  Asked which topic was meant %d time(s).\n", r.Clarifications)
 	}
-	if p50, p95 := r.latencyQuantile(0.5), r.latencyQuantile(0.95); p50 != "" {
-		fmt.Fprintf(&b, "  Reply time: half within %s, 95%% within %s.\n", p50, p95)
-	}
 
 	b.WriteString("\nTop topics\n")
 	top := r.topTopics(topN)
@@ -393,27 +386,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
-}
-
-// latencyQuantile returns the bucket ("up to 100ms") holding quantile q of the
-// reply latencies, or "" when none were recorded.
-func (r *Report) latencyQuantile(q float64) string {
-	var total int64
-	for _, n := range r.Latency {
-		total += n
-	}
-	if total == 0 {
-		return ""
-	}
-	need := int64(math.Ceil(q * float64(total)))
-	var seen int64
-	for _, b := range latencyBuckets {
-		seen += r.Latency[b.key]
-		if seen >= need {
-			return b.key
-		}
-	}
-	return "more than " + latencyBuckets[len(latencyBuckets)-1].key
 }
 
 // clip shortens s to n characters, marking the cut.
