@@ -106,7 +106,7 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 		}
 		prev = w
 		s := msc.stems[i] // stemmed once, by analyze
-		if c, ok := m.synonym[s]; ok && len(w) <= 30 {
+		if c, ok := m.synonym[s]; ok {
 			s = c
 		}
 		sc.stems = append(sc.stems, s)

@@ -169,13 +169,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open stats db %s: %w", path, ErrNoDatabase)
 		}
 	}
-	d := &DB{
-		path: path,
-		opt:  opts,
-		log:  opts.Logger,
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}
+	d := newDB(path, opts)
 	if opts.ReadOnly {
 		sdb, cleanup, err := openReadOnly(ctx, path, opts)
 		if err != nil {
@@ -208,13 +202,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 func OpenDeferred(ctx context.Context, path string, opts Options) (*DB, error) {
 	opts = opts.withDefaults()
 	opts.ReadOnly = false
-	d := &DB{
-		path: path,
-		opt:  opts,
-		log:  opts.Logger,
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}
+	d := newDB(path, opts)
 	sdb, err := openWritable(ctx, path, opts)
 	if err != nil {
 		d.writeErr.Store(&err)
@@ -223,6 +211,17 @@ func OpenDeferred(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	d.start(ctx)
 	return d, err
+}
+
+// newDB is a DB not yet connected to its file, for Open and OpenDeferred.
+func newDB(path string, opts Options) *DB {
+	return &DB{
+		path: path,
+		opt:  opts,
+		log:  opts.Logger,
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
 }
 
 // openWritable opens the database at path for writing and migrates it.

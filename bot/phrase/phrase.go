@@ -262,6 +262,28 @@ func merged(a, b []int) iter.Seq[int] {
 	}
 }
 
+// candidates yields the patterns that may match at ws[i], each once: those
+// whose exact first word it is, in pattern order, then those whose prefix it
+// could start with. Every way of matching a set walks a message through it.
+func (ps *Set) candidates(ws []string, i int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		a, b := ps.exact(ws, i)
+		for k := range merged(a, b) {
+			if !yield(k) {
+				return
+			}
+		}
+		for _, k := range ps.prefixed(ws[i]) {
+			if slices.Contains(a, k) || slices.Contains(b, k) {
+				continue // yielded already, by its exact word
+			}
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
 // Len is the number of patterns in the set.
 func (ps *Set) Len() int { return len(ps.phrases) }
 
@@ -273,16 +295,7 @@ func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
 		if w == "" {
 			continue
 		}
-		a, b := ps.exact(ws, i)
-		for k := range merged(a, b) {
-			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-				fn(k, i, e)
-			}
-		}
-		for _, k := range ps.prefixed(w) {
-			if slices.Contains(a, k) || slices.Contains(b, k) {
-				continue // tried already, by its exact word
-			}
+		for k := range ps.candidates(ws, i) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				fn(k, i, e)
 			}
@@ -297,13 +310,7 @@ func (ps *Set) Find(ws []string) (idx, start, end int) {
 		if w == "" {
 			continue
 		}
-		a, b := ps.exact(ws, i)
-		for k := range merged(a, b) {
-			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-				return k, i, e
-			}
-		}
-		for _, k := range ps.prefixed(w) {
+		for k := range ps.candidates(ws, i) {
 			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
 				return k, i, e
 			}
@@ -323,13 +330,7 @@ func (ps *Set) MatchesWhole(ws []string) bool {
 	if len(ws) == 0 {
 		return false
 	}
-	a, b := ps.exact(ws, 0)
-	for k := range merged(a, b) {
-		if e, ok := ps.phrases[k].matchAt(ws, 0); ok && e == len(ws) {
-			return true
-		}
-	}
-	for _, k := range ps.prefixed(ws[0]) {
+	for k := range ps.candidates(ws, 0) {
 		if e, ok := ps.phrases[k].matchAt(ws, 0); ok && e == len(ws) {
 			return true
 		}

@@ -162,13 +162,7 @@ func Configured(d Deps) []*Platform {
 			Name:         "telegram",
 			TokenVar:     "TELEGRAM_BOT_TOKEN",
 			Unauthorized: telegram.ErrUnauthorized,
-			Connect: func(ctx context.Context) (Adapter, error) {
-				a, err := telegram.New(ctx, tc)
-				if err != nil {
-					return nil, err // not a typed nil in the interface
-				}
-				return a, nil
-			},
+			Connect:      func(ctx context.Context) (Adapter, error) { return asAdapter(telegram.New(ctx, tc)) },
 		})
 	}
 	if c.DiscordToken != "" {
@@ -187,13 +181,7 @@ func Configured(d Deps) []*Platform {
 			Name:         "discord",
 			TokenVar:     "DISCORD_BOT_TOKEN",
 			Unauthorized: discord.ErrUnauthorized,
-			Connect: func(ctx context.Context) (Adapter, error) {
-				a, err := discord.New(ctx, dc)
-				if err != nil {
-					return nil, err
-				}
-				return a, nil
-			},
+			Connect:      func(ctx context.Context) (Adapter, error) { return asAdapter(discord.New(ctx, dc)) },
 		})
 	}
 	return ps
@@ -217,4 +205,13 @@ func (d Deps) transport(platform string) http.RoundTripper {
 // works and is never written anywhere.
 func randomSecret() string {
 	return rand.Text() // 26 characters of A-Z and 2-7, as Telegram allows
+}
+
+// asAdapter returns an adapter constructor's result as an [Adapter], with a
+// nil interface (not a typed nil) when the constructor failed.
+func asAdapter[A Adapter](a A, err error) (Adapter, error) {
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
