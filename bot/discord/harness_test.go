@@ -141,10 +141,14 @@ func (h *harness) secret(s string) string {
 }
 
 // start runs a new adapter and waits until it is connected and has registered
-// its commands.
+// its commands: until the adapter has logged so, not only until the fake has
+// seen the request, for a stop right after start would otherwise cancel the
+// registration while its answer is still on the way (and count it failed).
 func (h *harness) start() {
 	h.t.Helper()
 	identifies := h.fake.Identifies()
+	const done = `"msg":"slash commands registered"`
+	logged := strings.Count(h.logs.String(), done)
 	registered := func(c discordtest.Call) bool { return c.Route == discordtest.RouteCommands }
 	before := len(filter(h.fake.Calls(), registered))
 	a, err := discord.New(h.t.Context(), h.cfg)
@@ -162,6 +166,9 @@ func (h *harness) start() {
 	if _, err := h.fake.WaitCalls(wctx, before+1, registered); err != nil {
 		h.t.Fatalf("commands not registered: %v", err)
 	}
+	bottest.WaitFor(h.t, "the adapter to log its commands registered", func() bool {
+		return strings.Count(h.logs.String(), done) > logged
+	})
 }
 
 // stop cancels Run and waits for it to return.
