@@ -24,6 +24,7 @@ package crisis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -90,9 +91,9 @@ type Detector struct {
 	// benignWord are the benign patterns' words: never repaired, so idioms
 	// still match as written.
 	benignWord map[string]bool
-	cjkBenign  []string             // benign substrings of scripts without spaces
-	emoji      map[rune]string      // emoji read as words
-	class      map[string]wordClass // known, english, vocab, benignWord and spell1 at once
+	cjkBenign  []string            // benign substrings of scripts without spaces
+	emoji      map[rune]string     // emoji read as words
+	class      map[string]wordInfo // known, english, vocab, benignWord, spell1 and the sets' vocab at once
 	model      *textclass.Model
 	threshold  float64
 	feat       textclass.Featurizer
@@ -257,11 +258,13 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
+	// One vocab for both sets: a message's words are looked up once.
+	words := phrase.NewVocab()
 	var err error
-	if d.set, err = phrase.NewSet(srcs...); err != nil {
+	if d.set, err = phrase.NewSetIn(words, srcs...); err != nil {
 		return nil, fmt.Errorf("crisis lexicon: %w", err)
 	}
-	if d.benign, err = phrase.NewSet(benign...); err != nil {
+	if d.benign, err = phrase.NewSetIn(words, benign...); err != nil {
 		return nil, fmt.Errorf("crisis lexicon (benign): %w", err)
 	}
 	// Typos are repaired towards the core English crisis words only: the
@@ -317,23 +320,42 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
-	d.class = map[string]wordClass{}
+	d.class = map[string]wordInfo{}
+	mark := func(w string, c wordClass) {
+		info := d.class[w]
+		info.class |= c
+		d.class[w] = info
+	}
 	for set, c := range map[*map[string]bool]wordClass{&d.known: classKnown, &d.english: classEnglish, &d.vocab: classVocab, &d.benignWord: classBenign} {
 		for w, ok := range *set {
 			if ok {
-				d.class[w] |= c
+				mark(w, c)
 			}
 		}
 	}
 	for w := range d.spell1 {
-		d.class[w] |= classSpelling
+		mark(w, classSpelling)
+	}
+	for pair := range d.spell2 {
+		mark(pair[0], classSpells2)
+	}
+	for w, id := range words.All() {
+		info := d.class[w]
+		info.id = id
+		d.class[w] = info
 	}
 	d.pool.New = func() any { return new(scratch) }
 	return d, nil
 }
 
-// wordClass says in one lookup which of the detector's word lists hold a
-// word: reading a long message asks this of every word.
+// wordInfo is what the detector knows of a word, in one lookup: reading a
+// long message asks this of every word.
+type wordInfo struct {
+	class wordClass
+	id    int32 // in the phrase sets' vocab
+}
+
+// wordClass says which of the detector's word lists hold a word.
 type wordClass uint8
 
 const (
@@ -342,6 +364,7 @@ const (
 	classVocab
 	classBenign
 	classSpelling
+	classSpells2 // the first of a two-word spelling ("no" of "no one")
 )
 
 // fuzzyConcepts are the concepts whose words a typo is repaired towards.
@@ -476,7 +499,9 @@ func normWord(w string) string {
 // scratch is the per-check working memory, pooled so a check allocates little.
 type scratch struct {
 	ws    []string
+	ids   []int32 // ws's numbers in the phrase sets' vocab
 	buf   []string
+	info  []wordInfo // what the detector knows of buf's words
 	hits  []hit
 	uniq  []string
 	fired []string
@@ -516,8 +541,8 @@ func (d *Detector) check(sc *scratch, raw, norm string) Finding {
 			norm = normalizeText(r)
 		}
 	}
-	sc.ws = d.words(sc.ws[:0], &sc.buf, norm)
-	sc.hits = d.findHits(sc.hits[:0], sc.ws, raw)
+	sc.ws = d.words(sc.ws[:0], sc, norm)
+	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw)
 	sc.fired = sc.fired[:0]
 	f := d.rules(sc.ws, sc.hits, &sc.fired)
 	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.fired)
@@ -593,9 +618,10 @@ func (d *Detector) readEmoji(raw string) string {
 }
 
 // findHits blanks benign phrases and collects every signal and concept match.
-func (d *Detector) findHits(hits []hit, ws []string, raw string) []hit {
-	d.benign.Blank(ws)
-	d.set.Each(ws, func(idx, start, end int) {
+// ids are ws's numbers in the sets' vocab.
+func (d *Detector) findHits(hits []hit, ws []string, ids []int32, raw string) []hit {
+	d.benign.BlankIn(ws, ids)
+	d.set.EachIn(ws, ids, func(idx, start, end int) {
 		e := &d.entries[idx]
 		if e.lang != "en" && d.allEnglish(ws[start:end]) {
 			// Another language's pattern made only of English words ("me",
@@ -632,15 +658,23 @@ func (d *Detector) allEnglish(ws []string) bool {
 
 // language is the language of the hits, preferring any other than English
 // (a message in Spanish with one English loan word is Spanish).
+// A tie goes to the language first in alphabetical order. It counts without a
+// map: a long message can have hundreds of hits, in two or three languages.
 func (d *Detector) language(hits []hit) string {
-	counts := map[string]int{}
-	for _, h := range hits {
-		counts[h.e.lang]++
-	}
 	best, n := "en", 0
-	for _, lang := range sortedKeys(counts) {
-		if lang != "en" && counts[lang] > n {
-			best, n = lang, counts[lang]
+	for i, h := range hits {
+		lang := h.e.lang
+		if lang == "en" || slices.ContainsFunc(hits[:i], func(x hit) bool { return x.e.lang == lang }) {
+			continue // English, or counted already
+		}
+		c := 0
+		for _, x := range hits[i:] {
+			if x.e.lang == lang {
+				c++
+			}
+		}
+		if c > n || c == n && lang < best {
+			best, n = lang, c
 		}
 	}
 	return best

@@ -1,6 +1,7 @@
 package crisis_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -272,5 +273,21 @@ func BenchmarkCheck(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.Check(msgs[i%len(msgs)])
+	}
+}
+
+// BenchmarkCheckLong checks a message of 1,000 words (a carer's story, told at
+// length), the crisis check's share of the bot's BenchmarkHandleLong.
+func BenchmarkCheckLong(b *testing.B) {
+	d := detector(b)
+	words := strings.Fields("my mum has dementia and i have been looking after her for three years now and honestly i am so tired some days i do not know who i am anymore my brother lives abroad and my friends stopped calling")
+	var sb strings.Builder
+	for i := range 1000 {
+		sb.WriteString(words[i%len(words)] + " ")
+	}
+	text := sb.String()
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Check(text)
 	}
 }

@@ -10,30 +10,41 @@ import (
 // words splits normalised text into words and repairs each against the crisis
 // vocabulary, so the lexicons see "kill myself" in "kil myslef", "killmyself",
 // "k1ll mys3lf" and "kiiill myself", and "want to die" in "wnt 2 dye".
-// buf is scratch space for split words.
-func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
-	*buf = textnorm.Words((*buf)[:0], norm)
-	raw := *buf
+// It writes the words' numbers in the phrase sets' vocab to sc.ids.
+func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
+	sc.buf = textnorm.Words(sc.buf[:0], norm)
+	raw := sc.buf
 	// Typos are repaired towards English words only in a message that reads
-	// as English: "donde esta la biblioteca" is Spanish, not "done".
+	// as English: "donde esta la biblioteca" is Spanish, not "done". Each
+	// word is looked up once, here, for the repair and the phrase sets too.
 	english := 0
+	sc.info = sc.info[:0]
 	for _, w := range raw {
-		if d.class[w]&(classKnown|classEnglish) != 0 {
+		info := d.class[w]
+		sc.info = append(sc.info, info)
+		if info.class&(classKnown|classEnglish) != 0 {
 			english++
 		}
 	}
 	repairTypos := len(raw) < 3 || 2*english >= len(raw)
+	sc.ids = sc.ids[:0]
 	for i := 0; i < len(raw); i++ {
-		w := raw[i]
+		w, info, n := raw[i], sc.info[i], len(dst)
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
-		if i+1 < len(raw) && len(d.spell2) > 0 {
+		if i+1 < len(raw) && info.class&classSpells2 != 0 {
 			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
+				sc.ids = d.set.Vocab().Lookup(sc.ids, dst[n:])
 				i++
 				continue
 			}
 		}
-		dst = d.repair(dst, w, repairTypos)
+		dst = d.repair(dst, w, info.class, repairTypos)
+		if len(dst) == n+1 && dst[n] == w {
+			sc.ids = append(sc.ids, info.id) // most words: as written
+		} else {
+			sc.ids = d.set.Vocab().Lookup(sc.ids, dst[n:])
+		}
 	}
 	return dst
 }
@@ -41,14 +52,13 @@ func (d *Detector) words(dst []string, buf *[]string, norm string) []string {
 // repair appends the repaired form of one word (possibly several words, for a
 // run-together "killmyself"); typos false leaves misspellings alone (slang
 // spellings, leetspeak and held-down letters are still read).
-func (d *Detector) repair(dst []string, w string, typos bool) []string {
+func (d *Detector) repair(dst []string, w string, c wordClass, typos bool) []string {
 	if isDigits(w) {
 		if n, err := strconv.Atoi(w); err == nil && n >= 10 && n < 100000 {
 			return append(dst, "[number]")
 		}
 		return append(dst, w)
 	}
-	c := d.class[w]
 	if c&classSpelling != 0 {
 		return textnorm.Words(dst, d.spell1[w])
 	}

@@ -6,6 +6,7 @@ package phrase
 import (
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +19,9 @@ import (
 //	"want|wanna ~2 die|dead"   matches "i want to die", "wanna be dead"
 //	"suicid*"                  matches "suicide", "suicidal"
 //
-// Patterns are compiled once; matching allocates nothing.
+// Patterns are compiled once. A message's words are looked up in the set's
+// [Vocab] once, and every pattern is matched against their numbers, not by
+// comparing strings.
 type Pattern struct {
 	src   string
 	slots []slot
@@ -26,14 +29,18 @@ type Pattern struct {
 
 type slot struct {
 	words    []string // exact alternatives
+	ids      []int32  // their numbers in the set's Vocab
 	prefixes []string // prefix alternatives (written "word*")
 	gap      int      // words that may be skipped before this slot
 }
 
-func (s *slot) match(w string) bool {
-	for _, x := range s.words {
-		if x == w {
-			return true
+// match reports whether the word w, numbered id, fills the slot.
+func (s *slot) match(w string, id int32) bool {
+	if id != 0 {
+		for _, x := range s.ids {
+			if x == id {
+				return true
+			}
 		}
 	}
 	for _, p := range s.prefixes {
@@ -79,22 +86,22 @@ func Compile(src string) (Pattern, error) {
 }
 
 // matchAt reports whether the phrase matches starting at ws[i], and the index
-// just past the match.
-func (p *Pattern) matchAt(ws []string, i int) (int, bool) {
-	if i >= len(ws) || !p.slots[0].match(ws[i]) {
+// just past the match; ids are the words' numbers.
+func (p *Pattern) matchAt(ws []string, ids []int32, i int) (int, bool) {
+	if i >= len(ws) || !p.slots[0].match(ws[i], ids[i]) {
 		return 0, false
 	}
-	return p.rest(ws, 1, i+1)
+	return p.rest(ws, ids, 1, i+1)
 }
 
-func (p *Pattern) rest(ws []string, k, i int) (int, bool) {
+func (p *Pattern) rest(ws []string, ids []int32, k, i int) (int, bool) {
 	if k == len(p.slots) {
 		return i, true
 	}
 	s := &p.slots[k]
 	for skip := 0; skip <= s.gap && i+skip < len(ws); skip++ {
-		if s.match(ws[i+skip]) {
-			if end, ok := p.rest(ws, k+1, i+skip+1); ok {
+		if s.match(ws[i+skip], ids[i+skip]) {
+			if end, ok := p.rest(ws, ids, k+1, i+skip+1); ok {
 				return end, true
 			}
 		}
@@ -102,20 +109,51 @@ func (p *Pattern) rest(ws []string, k, i int) (int, bool) {
 	return 0, false
 }
 
+// A Vocab numbers the exact words of the patterns of one or more sets. A
+// message's words are looked up once, with [Vocab.Lookup], and every set built
+// on the vocab matches their numbers: in a long message most words are common
+// ones ("i", "my", "and") that start some pattern, and a number indexes a
+// slice where a word would hash a string for every map it is looked up in.
+type Vocab struct {
+	ids map[string]int32 // from 1; 0 is every word no pattern names
+}
+
+// NewVocab returns an empty vocab, for [NewSetIn].
+func NewVocab() *Vocab { return &Vocab{ids: map[string]int32{}} }
+
+func (v *Vocab) add(w string) int32 {
+	id, ok := v.ids[w]
+	if !ok {
+		id = int32(len(v.ids) + 1)
+		v.ids[w] = id
+	}
+	return id
+}
+
+// All yields every word the vocab numbers, with its number.
+func (v *Vocab) All() iter.Seq2[string, int32] { return maps.All(v.ids) }
+
+// Lookup appends the number of each word of ws to dst: 0 for a word that no
+// pattern of the vocab's sets names exactly.
+func (v *Vocab) Lookup(dst []int32, ws []string) []int32 {
+	for _, w := range ws {
+		dst = append(dst, v.ids[w])
+	}
+	return dst
+}
+
 // Set is a compiled list of phrases with an index on the first word, so a
 // message is scanned once whatever the number of phrases.
 type Set struct {
+	vocab   *Vocab
 	phrases []Pattern
-	byFirst map[string][]int // exact first word → phrases not in byPair
+	byFirst [][]int // exact first word's number → phrases not in byPair
 	// byPair indexes the phrases whose second word follows the first at once
-	// and is exact ("me mato", "kill myself") by both words: a common first
-	// word ("me", "i") then costs one lookup, not a try of every phrase it
-	// starts.
-	byPair map[[2]string][]int
-	// firsts is a bit per hash of every exact first word: most words of a
-	// message start no phrase, and one hash of the word tells so without the
-	// two map lookups.
-	firsts [1 << 9]uint64 // 32,768 bits: a few per cent of false hits for thousands of first words
+	// and is exact ("me mato", "kill myself") by both words' numbers: a
+	// common first word ("me", "i") then costs one lookup, not a try of every
+	// phrase it starts. pairs marks the first words that begin such a pair.
+	byPair map[uint64][]int
+	pairs  []bool
 	// Phrases whose first slot has a prefix alternative ("suicid*"), indexed by
 	// the prefix's first two bytes: a word is tried only against the prefixes
 	// it could start with, not against all of them. byLead's lists also hold
@@ -147,30 +185,47 @@ func MustSet(srcs ...string) *Set {
 	return ps
 }
 
-// NewSet compiles patterns; the index of a pattern in srcs is the index
-// [Set.Find] and [Set.Each] report.
-func NewSet(srcs ...string) (*Set, error) {
-	ps := &Set{byFirst: map[string][]int{}, byPair: map[[2]string][]int{}, byLead: map[[2]byte][]int{}}
+// NewSet compiles patterns, with a vocab of their own; the index of a pattern
+// in srcs is the index [Set.Find] and [Set.Each] report.
+func NewSet(srcs ...string) (*Set, error) { return NewSetIn(NewVocab(), srcs...) }
+
+// NewSetIn compiles patterns whose words are numbered in v, so that the
+// numbers [Vocab.Lookup] gives once serve every set built on v.
+func NewSetIn(v *Vocab, srcs ...string) (*Set, error) {
+	ps := &Set{vocab: v, byPair: map[uint64][]int{}, byLead: map[[2]byte][]int{}}
+	grow := func(id int32) {
+		for int(id) >= len(ps.byFirst) {
+			ps.byFirst = append(ps.byFirst, nil)
+			ps.pairs = append(ps.pairs, false)
+		}
+	}
 	for _, src := range srcs {
 		p, err := Compile(src)
 		if err != nil {
 			return nil, err
 		}
+		for k := range p.slots {
+			for _, w := range p.slots[k].words {
+				p.slots[k].ids = append(p.slots[k].ids, v.add(w))
+			}
+		}
 		idx := len(ps.phrases)
 		ps.phrases = append(ps.phrases, p)
-		for _, w := range p.slots[0].words {
-			h := wordHash(w)
-			ps.firsts[h>>6&(1<<9-1)] |= 1 << (h & 63)
+		first := p.slots[0].ids
+		for _, id := range first {
+			grow(id)
 		}
 		if len(p.slots) > 1 && p.slots[1].gap == 0 && len(p.slots[1].prefixes) == 0 {
-			for _, w := range p.slots[0].words {
-				for _, w2 := range p.slots[1].words {
-					ps.byPair[[2]string{w, w2}] = append(ps.byPair[[2]string{w, w2}], idx)
+			for _, id := range first {
+				ps.pairs[id] = true
+				for _, id2 := range p.slots[1].ids {
+					k := pairKey(id, id2)
+					ps.byPair[k] = append(ps.byPair[k], idx)
 				}
 			}
 		} else {
-			for _, w := range p.slots[0].words {
-				ps.byFirst[w] = append(ps.byFirst[w], idx)
+			for _, id := range first {
+				ps.byFirst[id] = append(ps.byFirst[id], idx)
 			}
 		}
 		for _, pre := range p.slots[0].prefixes {
@@ -219,101 +274,103 @@ func mergeSorted(a, b []int) []int {
 	return append(append(out, a...), b...)
 }
 
-// exact returns the phrases whose exact first word is ws[i], as two lists in
-// pattern order: those indexed by the first word alone and those indexed by
-// the first two.
-func (ps *Set) exact(ws []string, i int) (a, b []int) {
-	h := wordHash(ws[i])
-	if ps.firsts[h>>6&(1<<9-1)]&(1<<(h&63)) == 0 {
+func pairKey(a, b int32) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
+
+// exact returns the phrases whose exact first word is the word numbered
+// ids[i], as two lists in pattern order: those indexed by the first word alone
+// and those indexed by the first two.
+func (ps *Set) exact(ids []int32, i int) (a, b []int) {
+	id := ids[i]
+	if id == 0 || int(id) >= len(ps.byFirst) {
+		// No pattern of this set begins with the word (a vocab shared with
+		// other sets numbers words this one never names).
 		return nil, nil
 	}
-	a = ps.byFirst[ws[i]]
-	if i+1 < len(ws) {
-		b = ps.byPair[[2]string{ws[i], ws[i+1]}]
+	a = ps.byFirst[id]
+	if ps.pairs[id] && i+1 < len(ids) && ids[i+1] != 0 {
+		b = ps.byPair[pairKey(id, ids[i+1])]
 	}
 	return a, b
 }
 
-// wordHash is FNV-1a, for the first-word filter.
-func wordHash(w string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(w); i++ {
-		h ^= uint32(w[i])
-		h *= 16777619
-	}
-	return h
-}
-
-// merged yields the indexes of two ascending lists in ascending order, so that
-// matches are reported in pattern order whichever index found them.
-func merged(a, b []int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		for len(a) > 0 || len(b) > 0 {
-			var k int
-			if len(b) == 0 || (len(a) > 0 && a[0] < b[0]) {
-				k, a = a[0], a[1:]
-			} else {
-				k, b = b[0], b[1:]
-			}
-			if !yield(k) {
-				return
-			}
+// matchesAt calls fn with each pattern that matches at ws[i] and where its
+// match ends, until fn returns false: those whose exact first word ws[i] is, in
+// pattern order (the two indexes merged), then, unless exactOnly, those whose
+// prefix it could start with. It reports whether fn stopped it. Every way of
+// matching a set walks a message through it; it is plain loops, for on a long
+// message it runs at every word, and fn is called only on a match.
+func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, fn func(k, end int) bool) bool {
+	a, b := ps.exact(ids, i)
+	for x, y := 0, 0; x < len(a) || y < len(b); {
+		var k int
+		if y == len(b) || (x < len(a) && a[x] < b[y]) {
+			k, x = a[x], x+1
+		} else {
+			k, y = b[y], y+1
+		}
+		if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok && !fn(k, e) {
+			return true
 		}
 	}
-}
-
-// candidates yields the patterns that may match at ws[i], each once: those
-// whose exact first word it is, in pattern order, then those whose prefix it
-// could start with. Every way of matching a set walks a message through it.
-func (ps *Set) candidates(ws []string, i int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		a, b := ps.exact(ws, i)
-		for k := range merged(a, b) {
-			if !yield(k) {
-				return
-			}
+	if exactOnly {
+		return false
+	}
+	for _, k := range ps.prefixed(ws[i]) {
+		if slices.Contains(a, k) || slices.Contains(b, k) {
+			continue // tried already, by its exact word
 		}
-		for _, k := range ps.prefixed(ws[i]) {
-			if slices.Contains(a, k) || slices.Contains(b, k) {
-				continue // yielded already, by its exact word
-			}
-			if !yield(k) {
-				return
-			}
+		if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok && !fn(k, e) {
+			return true
 		}
 	}
+	return false
 }
 
 // Len is the number of patterns in the set.
 func (ps *Set) Len() int { return len(ps.phrases) }
 
+// Vocab is the vocab the set's words are numbered in.
+func (ps *Set) Vocab() *Vocab { return ps.vocab }
+
+// stackIDs is room on the stack for the numbers of a short message's words, so
+// matching one allocates nothing.
+type stackIDs [64]int32
+
 // Each calls fn for every pattern that matches anywhere in ws, with where the
 // match starts and ends (ws[start:end]); at one position, each pattern reports
 // its shortest match. Empty words never match.
 func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
+	var buf stackIDs
+	ps.EachIn(ws, ps.vocab.Lookup(buf[:0], ws), fn)
+}
+
+// EachIn is [Set.Each] for words already looked up in the set's vocab.
+func (ps *Set) EachIn(ws []string, ids []int32, fn func(idx, start, end int)) {
 	for i, w := range ws {
 		if w == "" {
 			continue
 		}
-		for k := range ps.candidates(ws, i) {
-			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-				fn(k, i, e)
-			}
-		}
+		ps.matchesAt(ws, ids, i, false, func(k, e int) bool {
+			fn(k, i, e)
+			return true
+		})
 	}
 }
 
 // Find returns the first phrase that matches anywhere in ws, the position where
 // it starts and where it ends; idx is -1 when none matches.
 func (ps *Set) Find(ws []string) (idx, start, end int) {
+	var buf stackIDs
+	ids := ps.vocab.Lookup(buf[:0], ws)
 	for i, w := range ws {
 		if w == "" {
 			continue
 		}
-		for k := range ps.candidates(ws, i) {
-			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-				return k, i, e
-			}
+		if ps.matchesAt(ws, ids, i, false, func(k, e int) bool {
+			idx, start, end = k, i, e
+			return false
+		}) {
+			return idx, start, end
 		}
 	}
 	return -1, 0, 0
@@ -330,29 +387,31 @@ func (ps *Set) MatchesWhole(ws []string) bool {
 	if len(ws) == 0 {
 		return false
 	}
-	for k := range ps.candidates(ws, 0) {
-		if e, ok := ps.phrases[k].matchAt(ws, 0); ok && e == len(ws) {
-			return true
-		}
-	}
-	return false
+	var buf stackIDs
+	ids := ps.vocab.Lookup(buf[:0], ws)
+	return ps.matchesAt(ws, ids, 0, false, func(_, e int) bool { return e != len(ws) })
 }
 
 // Blank empties every word covered by a match of any phrase, so later checks
 // skip it (used to set benign phrases aside before the crisis check).
 func (ps *Set) Blank(ws []string) {
+	var buf stackIDs
+	ps.BlankIn(ws, ps.vocab.Lookup(buf[:0], ws))
+}
+
+// BlankIn is [Set.Blank] for words already looked up in the set's vocab; the
+// number of a word it empties becomes 0 too.
+func (ps *Set) BlankIn(ws []string, ids []int32) {
 	for i := 0; i < len(ws); i++ {
 		if ws[i] == "" {
 			continue
 		}
-		a, b := ps.exact(ws, i)
-		for k := range merged(a, b) {
-			if e, ok := ps.phrases[k].matchAt(ws, i); ok {
-				for j := i; j < e; j++ {
-					ws[j] = ""
-				}
-				break
+		// Benign phrases begin with an exact word ("kill time").
+		ps.matchesAt(ws, ids, i, true, func(_, e int) bool {
+			for j := i; j < e; j++ {
+				ws[j], ids[j] = "", 0
 			}
-		}
+			return false
+		})
 	}
 }

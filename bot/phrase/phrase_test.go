@@ -51,13 +51,14 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 	// The reference: every pattern with the word as an exact first
 	// alternative, then every prefix pattern, each in pattern order.
 	scan := func(ws []string) (got [][3]int) {
+		ids := ps.vocab.Lookup(nil, ws)
 		for i, w := range ws {
 			if w == "" {
 				continue
 			}
 			for k, p := range ps.phrases {
 				if slices.Contains(p.slots[0].words, w) {
-					if e, ok := p.matchAt(ws, i); ok {
+					if e, ok := p.matchAt(ws, ids, i); ok {
 						got = append(got, [3]int{k, i, e})
 					}
 				}
@@ -66,7 +67,7 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 				if slices.Contains(ps.phrases[k].slots[0].words, w) {
 					continue // each pattern reports once at one position
 				}
-				if e, ok := ps.phrases[k].matchAt(ws, i); ok {
+				if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok {
 					got = append(got, [3]int{k, i, e})
 				}
 			}
@@ -96,4 +97,52 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 			t.Fatalf("%q: MatchesWhole gave %v, want %v", ws, !whole, whole)
 		}
 	}
+}
+
+// TestSharedVocab: sets built on one vocab match a message looked up once as
+// each would on its own, including words only the other set names, and
+// BlankIn empties the numbers of the words it empties.
+func TestSharedVocab(t *testing.T) {
+	v := NewVocab()
+	benign := must(NewSetIn(v, "kill time", "dying to"))
+	signs := must(NewSetIn(v, "kill ~1 myself", "want ~2 die|dead", "overdos*", "zzz only here"))
+	alone := MustSet("kill ~1 myself", "want ~2 die|dead", "overdos*", "zzz only here")
+	for _, text := range []string{
+		"i want to kill time not myself", "dying to see you", "i want to die", "kill myself",
+		"overdosed", "zzz only here", "time kill myself", "dying to die",
+	} {
+		ws := strings.Fields(text)
+		ids := v.Lookup(nil, ws)
+		benign.BlankIn(ws, ids)
+		for i := range ws {
+			if want := v.Lookup(nil, ws[i:i+1])[0]; ids[i] != want {
+				t.Errorf("%q: word %d %q numbered %d after BlankIn, want %d", text, i, ws[i], ids[i], want)
+			}
+		}
+		var got, want [][3]int
+		signs.EachIn(ws, ids, func(k, s, e int) { got = append(got, [3]int{k, s, e}) })
+		alone.Each(ws, func(k, s, e int) { want = append(want, [3]int{k, s, e}) })
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: shared vocab gave %v, a set of its own %v", text, got, want)
+		}
+	}
+}
+
+func TestMatchingAShortMessageAllocatesNothing(t *testing.T) {
+	ps := MustSet("see you|ya later|soon", "bye*", "thanks ~2 help")
+	ws := strings.Fields("ok thanks a lot for the help see ya later")
+	if n := testing.AllocsPerRun(100, func() {
+		ps.Matches(ws)
+		ps.MatchesWhole(ws)
+		ps.Each(ws, func(int, int, int) {})
+	}); n != 0 {
+		t.Errorf("%v allocations per match, want 0", n)
+	}
+}
+
+func must(ps *Set, err error) *Set {
+	if err != nil {
+		panic(err)
+	}
+	return ps
 }
