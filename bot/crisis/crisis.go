@@ -339,6 +339,12 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	for pair := range d.spell2 {
 		mark(pair[0], classSpells2)
 	}
+	for w := range d.neg {
+		mark(w, classNeg)
+	}
+	for w := range clauseBreak {
+		mark(w, classBreak)
+	}
 	for w, id := range words.All() {
 		info := d.class[w]
 		info.id = id
@@ -365,6 +371,8 @@ const (
 	classBenign
 	classSpelling
 	classSpells2 // the first of a two-word spelling ("no" of "no one")
+	classNeg     // a negation, any language
+	classBreak   // a clause break: a negation's reach ends there
 )
 
 // fuzzyConcepts are the concepts whose words a typo is repaired towards.
@@ -498,16 +506,18 @@ func normWord(w string) string {
 
 // scratch is the per-check working memory, pooled so a check allocates little.
 type scratch struct {
-	ws    []string
-	ids   []int32 // ws's numbers in the phrase sets' vocab
-	buf   []string
-	info  []wordInfo // what the detector knows of buf's words
-	hits  []hit
-	uniq  []string
-	fired []string
-	feat  []uint32
-	prob  [2]float64
-	sb    strings.Builder
+	ws      []string
+	ids     []int32     // ws's numbers in the phrase sets' vocab
+	cls     []wordClass // ws's classes
+	buf     []string
+	info    []wordInfo // what the detector knows of buf's words
+	hits    []hit
+	uniq    []string
+	uniqCls []wordClass
+	fired   []string
+	feat    []uint32
+	prob    [2]float64
+	sb      strings.Builder
 }
 
 type hit struct {
@@ -706,10 +716,10 @@ func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []stri
 	// A word said again at once ("no no no", "blah blah blah") says it once:
 	// the model must not read volume as meaning. And it reads at most
 	// maxModelText bytes: the signs in a pasted diary are the rules' to find.
-	sc.uniq = sc.uniq[:0]
+	sc.uniq, sc.uniqCls = sc.uniq[:0], sc.uniqCls[:0]
 	sc.sb.Reset()
 	prev := ""
-	for _, w := range ws {
+	for i, w := range ws {
 		if w == "" || w == prev {
 			continue
 		}
@@ -718,6 +728,7 @@ func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []stri
 		}
 		prev = w
 		sc.uniq = append(sc.uniq, w)
+		sc.uniqCls = append(sc.uniqCls, sc.cls[i])
 		if sc.sb.Len() > 0 {
 			sc.sb.WriteByte(' ')
 		}
@@ -728,11 +739,11 @@ func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []stri
 	// Words in a negation's reach are features of their own, so "can't keep
 	// going" and "need to keep going" part ways ("not_keep", "not_going").
 	reach := 0
-	for _, w := range sc.uniq {
-		switch {
-		case d.neg[w]:
+	for i, w := range sc.uniq {
+		switch c := sc.uniqCls[i]; {
+		case c&classNeg != 0:
 			reach = 3
-		case clauseBreak[w]:
+		case c&classBreak != 0:
 			reach = 0
 		case reach > 0:
 			dst = append(dst, textclass.Feature("not_"+w))

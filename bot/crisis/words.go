@@ -27,26 +27,36 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 		}
 	}
 	repairTypos := len(raw) < 3 || 2*english >= len(raw)
-	sc.ids = sc.ids[:0]
+	sc.ids, sc.cls = sc.ids[:0], sc.cls[:0]
 	for i := 0; i < len(raw); i++ {
 		w, info, n := raw[i], sc.info[i], len(dst)
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
 		if i+1 < len(raw) && info.class&classSpells2 != 0 {
 			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
-				sc.ids = d.set.Vocab().Lookup(sc.ids, dst[n:])
+				d.lookup(sc, dst[n:])
 				i++
 				continue
 			}
 		}
 		dst = d.repair(dst, w, info.class, repairTypos)
 		if len(dst) == n+1 && dst[n] == w {
-			sc.ids = append(sc.ids, info.id) // most words: as written
+			// Most words: as written, and looked up already.
+			sc.ids, sc.cls = append(sc.ids, info.id), append(sc.cls, info.class)
 		} else {
-			sc.ids = d.set.Vocab().Lookup(sc.ids, dst[n:])
+			d.lookup(sc, dst[n:])
 		}
 	}
 	return dst
+}
+
+// lookup appends what the detector knows of repaired words to sc.ids and
+// sc.cls.
+func (d *Detector) lookup(sc *scratch, ws []string) {
+	for _, w := range ws {
+		info := d.class[w]
+		sc.ids, sc.cls = append(sc.ids, info.id), append(sc.cls, info.class)
+	}
 }
 
 // repair appends the repaired form of one word (possibly several words, for a

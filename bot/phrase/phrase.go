@@ -25,6 +25,11 @@ import (
 type Pattern struct {
 	src   string
 	slots []slot
+	// need are the numbers of the exact words of one later slot that has no
+	// prefixes (the one with fewest): a match must hold one of them, so in a
+	// long message without any the pattern is not tried at all ("my ~1
+	// client|patient" at every "my" of a story with no client in it).
+	need []int32
 }
 
 type slot struct {
@@ -208,6 +213,9 @@ func NewSetIn(v *Vocab, srcs ...string) (*Set, error) {
 			for _, w := range p.slots[k].words {
 				p.slots[k].ids = append(p.slots[k].ids, v.add(w))
 			}
+			if k > 0 && len(p.slots[k].prefixes) == 0 && (p.need == nil || len(p.slots[k].ids) < len(p.need)) {
+				p.need = p.slots[k].ids
+			}
 		}
 		idx := len(ps.phrases)
 		ps.phrases = append(ps.phrases, p)
@@ -293,13 +301,40 @@ func (ps *Set) exact(ids []int32, i int) (a, b []int) {
 	return a, b
 }
 
+// seen is a bit for every word number of a long message (see [Set.EachIn]).
+type seen [maxSeen / 64]uint64
+
+// maxSeen bounds the vocabs a message's words are marked for: 2 KB of stack.
+const maxSeen = 1 << 14
+
+// minSeen is the length from which marking a message's words pays: below it,
+// the patterns tried are few.
+const minSeen = 32
+
+func (s *seen) has(ids []int32) bool {
+	for _, id := range ids {
+		if s[id>>6]&(1<<(id&63)) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// possible reports whether pattern k may match in a message whose words are
+// marked in s (nil: not marked, so it may).
+func (ps *Set) possible(k int, s *seen) bool {
+	p := &ps.phrases[k]
+	return s == nil || p.need == nil || s.has(p.need)
+}
+
 // matchesAt calls fn with each pattern that matches at ws[i] and where its
 // match ends, until fn returns false: those whose exact first word ws[i] is, in
 // pattern order (the two indexes merged), then, unless exactOnly, those whose
 // prefix it could start with. It reports whether fn stopped it. Every way of
 // matching a set walks a message through it; it is plain loops, for on a long
-// message it runs at every word, and fn is called only on a match.
-func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, fn func(k, end int) bool) bool {
+// message it runs at every word, and fn is called only on a match. s, when
+// not nil, marks the message's words.
+func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, s *seen, fn func(k, end int) bool) bool {
 	a, b := ps.exact(ids, i)
 	for x, y := 0, 0; x < len(a) || y < len(b); {
 		var k int
@@ -307,6 +342,9 @@ func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, fn fun
 			k, x = a[x], x+1
 		} else {
 			k, y = b[y], y+1
+		}
+		if !ps.possible(k, s) {
+			continue
 		}
 		if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok && !fn(k, e) {
 			return true
@@ -316,8 +354,8 @@ func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, fn fun
 		return false
 	}
 	for _, k := range ps.prefixed(ws[i]) {
-		if slices.Contains(a, k) || slices.Contains(b, k) {
-			continue // tried already, by its exact word
+		if slices.Contains(a, k) || slices.Contains(b, k) || !ps.possible(k, s) {
+			continue // tried already, by its exact word; or cannot match
 		}
 		if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok && !fn(k, e) {
 			return true
@@ -344,13 +382,23 @@ func (ps *Set) Each(ws []string, fn func(idx, start, end int)) {
 	ps.EachIn(ws, ps.vocab.Lookup(buf[:0], ws), fn)
 }
 
-// EachIn is [Set.Each] for words already looked up in the set's vocab.
+// EachIn is [Set.Each] for words already looked up in the set's vocab. In a
+// long message it first marks the words present, so that a pattern is tried
+// only where the words it needs are in the message at all.
 func (ps *Set) EachIn(ws []string, ids []int32, fn func(idx, start, end int)) {
+	var marks seen
+	var s *seen
+	if len(ws) >= minSeen && len(ps.vocab.ids) < maxSeen {
+		s = &marks
+		for _, id := range ids {
+			s[id>>6] |= 1 << (id & 63)
+		}
+	}
 	for i, w := range ws {
 		if w == "" {
 			continue
 		}
-		ps.matchesAt(ws, ids, i, false, func(k, e int) bool {
+		ps.matchesAt(ws, ids, i, false, s, func(k, e int) bool {
 			fn(k, i, e)
 			return true
 		})
@@ -366,7 +414,7 @@ func (ps *Set) Find(ws []string) (idx, start, end int) {
 		if w == "" {
 			continue
 		}
-		if ps.matchesAt(ws, ids, i, false, func(k, e int) bool {
+		if ps.matchesAt(ws, ids, i, false, nil, func(k, e int) bool {
 			idx, start, end = k, i, e
 			return false
 		}) {
@@ -389,7 +437,7 @@ func (ps *Set) MatchesWhole(ws []string) bool {
 	}
 	var buf stackIDs
 	ids := ps.vocab.Lookup(buf[:0], ws)
-	return ps.matchesAt(ws, ids, 0, false, func(_, e int) bool { return e != len(ws) })
+	return ps.matchesAt(ws, ids, 0, false, nil, func(_, e int) bool { return e != len(ws) })
 }
 
 // Blank empties every word covered by a match of any phrase, so later checks
@@ -407,7 +455,7 @@ func (ps *Set) BlankIn(ws []string, ids []int32) {
 			continue
 		}
 		// Benign phrases begin with an exact word ("kill time").
-		ps.matchesAt(ws, ids, i, true, func(_, e int) bool {
+		ps.matchesAt(ws, ids, i, true, nil, func(_, e int) bool {
 			for j := i; j < e; j++ {
 				ws[j], ids[j] = "", 0
 			}

@@ -77,8 +77,9 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 	vocab := strings.Fields("suicide suicidal kill killing kms myself me my die dies dead s x o over overdose dose doses self selfharm harm now end it ki k the a")
 	vocab = append(vocab, "", "kill", "myself", "me", "end", "it")
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 2000 {
-		ws := make([]string, 1+rng.IntN(8))
+	for n := range 2000 {
+		// Long messages too, where EachIn first marks the words present.
+		ws := make([]string, 1+rng.IntN(8)+n%2*rng.IntN(2*minSeen))
 		for i := range ws {
 			ws[i] = vocab[rng.IntN(len(vocab))]
 		}

@@ -93,8 +93,16 @@ func Normalize(s string) string {
 		if c < utf8.RuneSelf {
 			switch {
 			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-				b.WriteByte(c)
+				// A run of them at once: most of a message is lower-case
+				// letters, and a byte at a time costs a long one dearly.
+				j := i + 1
+				for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
+					j++
+				}
+				b.WriteString(s[i:j])
 				space = false
+				i = j
+				continue
 			case 'A' <= c && c <= 'Z':
 				b.WriteByte(c + 'a' - 'A')
 				space = false
