@@ -242,6 +242,10 @@ func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"", "i want to die", "killmyself", "k1ll", "\xff\xfe", "死にたい", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "12345678901234567890", "~ | *"} {
 		f.Add(s)
 	}
+	// A long message, where patterns are tried only if their words are in
+	// it, with every kind of repair (two-word spellings, leetspeak, typos,
+	// held-down letters, run-together words) and benign phrases blanked.
+	f.Add(strings.Repeat("no one cares, can not k1ll time so i want to diiie killmyself wnt 2 dye my dad ", 6))
 	d := detector(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		got := d.Check(s)
