@@ -367,9 +367,6 @@ func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, s *see
 // Len is the number of patterns in the set.
 func (ps *Set) Len() int { return len(ps.phrases) }
 
-// Vocab is the vocab the set's words are numbered in.
-func (ps *Set) Vocab() *Vocab { return ps.vocab }
-
 // stackIDs is room on the stack for the numbers of a short message's words, so
 // matching one allocates nothing.
 type stackIDs [64]int32
