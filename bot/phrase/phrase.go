@@ -1,6 +1,7 @@
 // Package phrase matches short word patterns against a message's words: the
 // small pattern language the crisis check, small talk and the triage trigger are
-// written in. Patterns are compiled once; matching allocates nothing.
+// written in. Patterns are compiled once; matching a message of up to 64 words
+// allocates nothing (a longer one, the room for its word numbers).
 package phrase
 
 import (
