@@ -545,14 +545,16 @@ func (d *Detector) CheckNormalized(raw, norm string) Finding {
 }
 
 func (d *Detector) check(sc *scratch, raw, norm string) Finding {
-	if len(d.emoji) > 0 && !isASCII(raw) {
+	// Scanned once: emoji and scripts without spaces are both beyond ASCII.
+	ascii := isASCII(raw)
+	if len(d.emoji) > 0 && !ascii {
 		// Only a message with something the normaliser dropped can hold one.
 		if r := d.readEmoji(raw); r != raw {
 			norm = normalizeText(r)
 		}
 	}
 	sc.ws = d.words(sc.ws[:0], sc, norm)
-	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw)
+	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw, ascii)
 	sc.fired = sc.fired[:0]
 	f := d.rules(sc.ws, sc.hits, &sc.fired)
 	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.fired)
@@ -628,8 +630,8 @@ func (d *Detector) readEmoji(raw string) string {
 }
 
 // findHits blanks benign phrases and collects every signal and concept match.
-// ids are ws's numbers in the sets' vocab.
-func (d *Detector) findHits(hits []hit, ws []string, ids []int32, raw string) []hit {
+// ids are ws's numbers in the sets' vocab; ascii says raw is all ASCII.
+func (d *Detector) findHits(hits []hit, ws []string, ids []int32, raw string, ascii bool) []hit {
 	d.benign.BlankIn(ws, ids)
 	d.set.EachIn(ws, ids, func(idx, start, end int) {
 		e := &d.entries[idx]
@@ -640,7 +642,7 @@ func (d *Detector) findHits(hits []hit, ws []string, ids []int32, raw string) []
 		}
 		hits = append(hits, hit{e: e, start: start, end: end, pattern: idx})
 	})
-	if len(d.cjk) > 0 && !isASCII(raw) && isCJK(raw) {
+	if len(d.cjk) > 0 && !ascii && isCJK(raw) {
 		compact := compactCJK(raw)
 		for _, b := range d.cjkBenign {
 			// Set the idiom aside ("想死你了", I miss you so much).
