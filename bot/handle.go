@@ -218,7 +218,9 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		if q := lastQuestion(text); q != "" {
 			// A long story that ends in a question: the question says what the
 			// person wants to know, the story mostly what they live with.
-			if dq := b.classify(textnorm.Normalize(q)); dq.class >= 0 && (d.class < 0 || dq.p > d.p) {
+			// A story of everyday life reads as off-topic as a whole; a
+			// question about groups at its end still deserves its answer.
+			if dq := b.classify(textnorm.Normalize(q)); b.intents.actionable(dq) && (!b.intents.actionable(d) || dq.p > d.p) {
 				d = dq
 			}
 		}

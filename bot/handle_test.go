@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -372,20 +373,30 @@ func TestCrisisReminder(t *testing.T) {
 	}
 }
 
-// BenchmarkHandleLong is one message of 1,000 words, a pasted story.
+// BenchmarkHandleLong is one message of about 1,000 words: a carer's story,
+// told at length, that ends in a question. It is not a crisis, so the reply
+// takes the whole path: the crisis check, the classifier on the story and on
+// its last question.
 func BenchmarkHandleLong(b *testing.B) {
 	bt := newBot(b)
-	words := strings.Fields("my mum has dementia and i have been looking after her for three years now and honestly i am so tired some days i do not know who i am anymore my brother lives abroad and my friends stopped calling")
-	var sb strings.Builder
-	for i := 0; sb.Len() == 0 || len(strings.Fields(sb.String())) < 1000; i++ {
-		sb.WriteString(words[i%len(words)] + " ")
-	}
-	text := sb.String() + "who runs a carers support group?"
+	text := longStory(b)
 	ctx := context.Background()
+	if r := bt.Handle(ctx, msg(text)); r.Kind == bot.KindCrisis {
+		b.Fatalf("the story is read as a crisis: the benchmark would measure only the crisis check")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		bt.Handle(ctx, msg(text))
 	}
+}
+
+func longStory(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/long-story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // BenchmarkNew500Topics builds the core over a knowledge base of 500 topics
@@ -425,6 +436,28 @@ func BenchmarkNew500Topics(b *testing.B) {
 	for b.Loop() {
 		if _, err := bot.New(k); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestLongStoryEndsInQuestion: a story of everyday life (work, children, a
+// parent's illness) reads as off-topic as a whole, but the question at its end
+// says what the person wants to know, and gets its answer.
+func TestLongStoryEndsInQuestion(t *testing.T) {
+	bt := newBot(t)
+	everyday := "we moved house in the spring and the kids changed schools, which was a lot. " +
+		"my partner started a new job with long hours and i do most of the cooking and the school runs. " +
+		"the car broke down twice, the boiler went in november and money has been tight since. " +
+		"i still go swimming on fridays when i can and my sister visits at weekends. "
+	for _, tc := range []struct {
+		text, topic string
+	}{
+		{longStory(t), "leadership"},
+		{everyday + everyday + "anyway, how much does group therapy cost?", "cost"},
+	} {
+		r := bt.Handle(context.Background(), msg(tc.text))
+		if r.Kind != bot.KindAnswer || r.Topic != tc.topic {
+			t.Errorf("story ending %q: got %s %q, want answer %q", tc.text[len(tc.text)-40:], r.Kind, r.Topic, tc.topic)
 		}
 	}
 }

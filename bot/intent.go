@@ -166,6 +166,12 @@ func decideIntent(probs []float64, classes []intentClass, answerAt, closeAt floa
 	return d
 }
 
+// actionable reports whether a decision says what to do: answer, start the
+// triage or reply to small talk, rather than fall back.
+func (in *intents) actionable(d intentDecision) bool {
+	return d.class >= 0 && in.classes[d.class].kind != KindFallback
+}
+
 // classify runs the classifier on normalised text.
 func (b *Bot) classify(norm string) intentDecision {
 	in := b.intents
