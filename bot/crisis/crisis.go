@@ -82,6 +82,7 @@ type Detector struct {
 	spell2  map[[2]string]string // "a b" → replacement
 	vocab   map[string]bool      // every word a pattern uses
 	fuzzy   map[byte][]string    // English pattern words of 4+ letters by first letter: typo targets
+	targets [256][]target        // fuzzy, with each word's letters, for correct
 	skel    map[string]string    // consonant skeleton → pattern word, for dropped vowels
 	neg     map[string]bool      // negation words, every language
 	self    map[string]bool      // first-person words
@@ -306,8 +307,11 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
-	for _, ws := range d.fuzzy {
+	for first, ws := range d.fuzzy {
 		sortStrings(ws)
+		for _, w := range ws {
+			d.targets[first] = append(d.targets[first], target{w, letterSet(w)})
+		}
 	}
 	if m != nil {
 		for _, w := range m.Known {

@@ -1,6 +1,7 @@
 package crisis
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -143,29 +144,53 @@ func (d *Detector) correct(w string) string {
 		max = 2
 	}
 	best, bestD := "", max+1
-	try := func(cands []string) {
+	letters := letterSet(w)
+	try := func(cands []target) {
 		for _, c := range cands {
-			if l := len(c) - len(w); l > max || l < -max {
+			if l := len(c.w) - len(w); l > max || l < -max {
 				continue
 			}
-			dist := textnorm.EditDistance(w, c, max)
+			// Each edit brings in or takes away at most one letter: a word
+			// with more letters the other lacks is too far to measure.
+			if bits.OnesCount64(letters&^c.letters) > max || bits.OnesCount64(c.letters&^letters) > max {
+				continue
+			}
+			dist := textnorm.EditDistance(w, c.w, max)
 			// Under 7 letters a changed letter too often makes another real
 			// word ("nope" is not "note"): only a letter left out, added or
 			// swapped with its neighbour counts there.
-			if dist == 1 && len(w) < 7 && len(c) == len(w) && !swapped(w, c) {
+			if dist == 1 && len(w) < 7 && len(c.w) == len(w) && !swapped(w, c.w) {
 				continue
 			}
 			if dist < bestD {
-				best, bestD = c, dist
+				best, bestD = c.w, dist
 			}
 		}
 	}
-	try(d.fuzzy[w[0]])
+	try(d.targets[w[0]])
 	// A swap of the first two letters ("lfie") starts with the other letter.
 	if w[1] != w[0] {
-		try(d.fuzzy[w[1]])
+		try(d.targets[w[1]])
 	}
 	return best
+}
+
+// target is a word typos are repaired towards, with its letterSet.
+type target struct {
+	w       string
+	letters uint64
+}
+
+// letterSet marks the bytes of w in 64 bits (byte mod 64: the letters a to z
+// get a bit each). Bytes that share a bit only make the set say less, never
+// something false: a bit in one set and not the other is a byte one word has
+// and the other lacks.
+func letterSet(w string) uint64 {
+	var s uint64
+	for i := 0; i < len(w); i++ {
+		s |= 1 << (w[i] & 63)
+	}
+	return s
 }
 
 // swapped reports whether a and b differ only by two neighbouring letters

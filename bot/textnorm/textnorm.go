@@ -28,15 +28,32 @@ func Sanitize(s string) string {
 		}
 		s = s[:cut]
 	}
-	clean := true
+	clean, ascii := true, true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			clean = false
+		} else if c >= 0x80 {
+			clean, ascii = false, false
 			break
 		}
 	}
 	if clean {
 		return s
+	}
+	if ascii {
+		// Most messages with a control byte are ASCII with line breaks: the
+		// same as the rune mapping below, a byte at a time.
+		b := make([]byte, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\n' || c == '\t' || c == '\r':
+				b = append(b, ' ')
+			case c < 0x20 || c == 0x7f:
+			default:
+				b = append(b, c)
+			}
+		}
+		return string(b)
 	}
 	s = strings.ToValidUTF8(s, " ")
 	return strings.Map(func(r rune) rune {

@@ -1,8 +1,10 @@
 package textnorm
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -70,6 +72,35 @@ func TestEditDistance(t *testing.T) {
 	for _, tc := range tests {
 		if got := EditDistance(tc.a, tc.b, tc.max); got != tc.want {
 			t.Errorf("EditDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.max, got, tc.want)
+		}
+	}
+}
+
+// TestSanitizeASCII holds Sanitize's byte-at-a-time path for ASCII to the
+// rune mapping every other text takes.
+func TestSanitizeASCII(t *testing.T) {
+	byRunes := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r == '\n' || r == '\t' || r == '\r':
+				return ' '
+			case unicode.IsControl(r) || r == utf8.RuneError:
+				return -1
+			}
+			return r
+		}, strings.ToValidUTF8(s, " "))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(rng.IntN(0x80))
+			if rng.IntN(3) > 0 {
+				b[i] = 'a' + byte(rng.IntN(26))
+			}
+		}
+		if got, want := Sanitize(string(b)), byRunes(string(b)); got != want {
+			t.Fatalf("Sanitize(%q) = %q, want %q", b, got, want)
 		}
 	}
 }

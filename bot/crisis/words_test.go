@@ -1,0 +1,71 @@
+package crisis
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/supportbot/supportbot/bot/textnorm"
+)
+
+// TestLetterSetNeverRejectsAMatch: correct skips a candidate whose letters
+// differ from the word's by more than the edits allowed. That must never skip
+// a word within those edits, or a typo would go unrepaired.
+func TestLetterSetNeverRejectsAMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const letters = "abcdeilmnoprstuy"
+	word := func() string {
+		b := make([]byte, 3+rng.IntN(10))
+		for i := range b {
+			b[i] = letters[rng.IntN(len(letters))]
+		}
+		return string(b)
+	}
+	edit := func(w string) string {
+		b := []byte(w)
+		switch i := rng.IntN(len(b)); rng.IntN(4) {
+		case 0:
+			b[i] = letters[rng.IntN(len(letters))]
+		case 1:
+			b = append(b[:i], b[i+1:]...)
+		case 2:
+			b = append(b[:i], append([]byte{letters[rng.IntN(len(letters))]}, b[i:]...)...)
+		default:
+			if i+1 < len(b) {
+				b[i], b[i+1] = b[i+1], b[i]
+			}
+		}
+		return string(b)
+	}
+	near := 0
+	for range 200000 {
+		a := word()
+		b := edit(a)
+		if rng.IntN(2) == 0 {
+			b = edit(b)
+		}
+		if rng.IntN(8) == 0 {
+			b = word()
+		}
+		for max := 1; max <= 2; max++ {
+			if textnorm.EditDistance(a, b, max) > max {
+				continue
+			}
+			near++
+			la, lb := letterSet(a), letterSet(b)
+			if n, m := popcount(la&^lb), popcount(lb&^la); n > max || m > max {
+				t.Fatalf("%q and %q are within %d edits, but their letters differ by %d and %d", a, b, max, n, m)
+			}
+		}
+	}
+	if near < 100000 {
+		t.Fatalf("only %d pairs within reach: the test tries too little", near)
+	}
+}
+
+func popcount(x uint64) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
