@@ -89,7 +89,7 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 	}
 	b.afterCrisis = newTriageMemory(triageMemorySize, crisisReminderTTL)
 	b.ownAnswers = ownAnswers(k.Triage)
-	b.matcher = newMatcher(k.Topics, k.Synonyms)
+	b.matcher = newMatcher(k.Topics, k.Synonyms, k.Stems)
 	if k.Intents != nil {
 		in, err := newIntents(k.Intents, b.topics)
 		if err != nil {

@@ -89,7 +89,7 @@ func TrainIntents(k Knowledge, examples []IntentExample, inputs string) (*textcl
 	if len(examples) == 0 {
 		return nil, IntentReport{}, errors.New("intents: no examples")
 	}
-	m := newMatcher(k.Topics, k.Synonyms)
+	m := newMatcher(k.Topics, k.Synonyms, k.Stems)
 	topics := map[string]*Topic{}
 	for i := range k.Topics {
 		topics[k.Topics[i].ID] = &k.Topics[i]

@@ -70,6 +70,9 @@ type Knowledge struct {
 	// Intents is the trained intent classifier (topics, triage, small talk,
 	// out-of-scope); nil: the BM25 matcher and phrase rules alone.
 	Intents *textclass.Model
+	// Stems caches the stems of the words the knowledge base and the
+	// intent examples use ([StemTable]); nil: every word is stemmed.
+	Stems map[string]string
 }
 
 // MessageKeys lists the keys [Knowledge.Messages] must define.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -140,7 +141,9 @@ type match struct {
 	score float64 // raw BM25
 }
 
-func newMatcher(topics []Topic, synonyms [][]string) *matcher {
+// newMatcher indexes the topics. stems, when not nil, is a [StemTable] of
+// words already stemmed; the matcher keeps its own copy.
+func newMatcher(topics []Topic, synonyms [][]string, stems map[string]string) *matcher {
 	m := &matcher{
 		termID:   map[string]int32{},
 		wordTerm: map[string]int32{},
@@ -150,6 +153,9 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		deletes:  map[string][]string{},
 		stemmed:  map[string]string{},
 		surface:  map[string]bool{},
+	}
+	if stems != nil {
+		m.stemmed = maps.Clone(stems)
 	}
 	// Synonym groups: every member stands for the group's first word.
 	for _, g := range synonyms {
@@ -206,7 +212,9 @@ func newMatcher(topics []Topic, synonyms [][]string) *matcher {
 		}
 	}
 	for w := range stopWords {
-		m.stemmed[w] = stem(w)
+		if _, ok := m.stemmed[w]; !ok {
+			m.stemmed[w] = stem(w)
+		}
 	}
 	m.topicIdx = newBM25(tfs, len(m.termID), bm25B)
 	m.questionIdx = newBM25(qtfs, len(m.termID), qB)
@@ -289,8 +297,11 @@ func (m *matcher) analyzeIndex(text string) []int32 {
 		if stopWords[w] {
 			continue
 		}
-		s := stem(w)
-		m.stemmed[w] = s
+		s, ok := m.stemmed[w]
+		if !ok {
+			s = stem(w)
+			m.stemmed[w] = s
+		}
 		if c, ok := m.synonym[s]; ok {
 			s = c
 		}
@@ -352,7 +363,7 @@ func (m *matcher) analyzeQuery(dst []int32, stems, ws []string) (terms []int32, 
 		s, ok := m.stemmed[w]
 		if !ok {
 			s = w
-			if len(w) <= 30 { // no word of ours is this long; stemming it is wasted work
+			if len(w) <= maxStemmed { // no word of ours is this long; stemming it is wasted work
 				s = stem(w)
 			}
 		}

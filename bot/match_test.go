@@ -12,7 +12,7 @@ func testMatcher() *matcher {
 		{ID: "cost", Title: "Cost", Questions: []string{"how much does group therapy cost", "is a support group free"}, Keywords: []string{"price", "insurance"}},
 		{ID: "difference", Title: "Difference", Questions: []string{"support group vs group therapy"}, Keywords: []string{"difference"}},
 	}
-	return newMatcher(topics, [][]string{{"therapist", "counsellor"}, {"cost", "fee", "price"}, {"support group", "peer group"}, {"group therapy", "therapy group"}})
+	return newMatcher(topics, [][]string{{"therapist", "counsellor"}, {"cost", "fee", "price"}, {"support group", "peer group"}, {"group therapy", "therapy group"}}, nil)
 }
 
 func TestMatcherLookup(t *testing.T) {

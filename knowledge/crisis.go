@@ -23,6 +23,7 @@ const (
 	ExamplesDir = "examples"       // the matcher's example messages, one file per voice
 	CrisisModel = "models/crisis.model"
 	IntentModel = "models/intents.model"
+	StemTable   = "models/stems.txt" // bot.StemTable of the examples and topics
 )
 
 // crisisText is the part of crisis.yaml a translation repeats.
@@ -215,6 +216,24 @@ func (l *loader) intentModel(fsys fs.FS) *textclass.Model {
 		return nil
 	}
 	return m
+}
+
+// stems reads the stem table, if there is one: it only saves work.
+func (l *loader) stems(fsys fs.FS) map[string]string {
+	data, err := fs.ReadFile(fsys, StemTable)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		l.add(StemTable, 0, "cannot read: %v", err)
+		return nil
+	}
+	stems, err := bot.ParseStems(data)
+	if err != nil {
+		l.add(StemTable, 0, "%v", err)
+		return nil
+	}
+	return stems
 }
 
 // IntentExamples flattens the example files for training the intent model.

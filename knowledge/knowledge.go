@@ -117,6 +117,7 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Messages = l.messages(fsys)
 	k.Crisis = l.crisis(fsys)
 	k.Intents = l.intentModel(fsys)
+	k.Stems = l.stems(fsys)
 	k.Synonyms = l.synonyms(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)

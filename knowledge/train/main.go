@@ -97,6 +97,9 @@ func run(dir string) error {
 	if err := write(filepath.Join(dir, "models/intents-cv.txt"), report.Bytes()); err != nil {
 		return err
 	}
+	if err := write(filepath.Join(dir, knowledge.StemTable), bot.StemTable(k, tr.IntentExamples())); err != nil {
+		return err
+	}
 	os.Stdout.Write(report.Bytes())
 	return nil
 }
