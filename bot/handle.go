@@ -215,12 +215,18 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 			return b.smalltalkReply(key)
 		}
 		d := b.classify(norm)
-		if q := lastQuestion(text); q != "" {
-			// A long story that ends in a question: the question says what the
-			// person wants to know, the story mostly what they live with.
-			// A story of everyday life reads as off-topic as a whole; a
-			// question about groups at its end still deserves its answer.
-			if dq := b.classify(textnorm.Normalize(q)); b.intents.actionable(dq) && (!b.intents.actionable(d) || dq.p > d.p) {
+		// A long story that ends in a question: the question says what the
+		// person wants to know, the story mostly what they live with. A story
+		// of everyday life reads as off-topic as a whole; a question about
+		// groups at its end still deserves its answer. In a message of a few
+		// sentences, those before the question often say what it asks ("I
+		// want someone trained in charge. Which group gives me that?"): there
+		// the question is read alone only when the whole says nothing to act
+		// on, and only a question about a topic is taken ("My son is bullied.
+		// What should I do?" is no wish to choose a group).
+		if q, long := lastQuestion(text); q != "" && (long || !b.intents.actionable(d)) {
+			dq := b.classify(textnorm.Normalize(q))
+			if b.intents.actionable(dq) && (!b.intents.actionable(d) || dq.p > d.p) && (long || b.intents.classes[dq.class].kind == KindAnswer) {
 				d = dq
 			}
 		}
@@ -234,7 +240,7 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		return Reply{Kind: KindTriage, Text: b.message("triage_offer"), Choices: []Choice{{Label: b.message("button_triage"), Data: DataTriage}}}
 	}
 	r := b.matchReply(rest, ev)
-	if q := lastQuestion(text); q != "" {
+	if q, long := lastQuestion(text); q != "" && long {
 		// A long story that ends in a question: the question says what the
 		// person wants to know, the story mostly what they live with.
 		var qev Event
@@ -308,18 +314,19 @@ func letters(s string) int {
 	return n
 }
 
-// lastQuestion returns the last sentence ending in "?" of a long message (more
-// than longMessageWords words and more than one sentence), or "".
-func lastQuestion(text string) string {
+// lastQuestion returns the last sentence ending in "?" of a message of more
+// than one sentence, or "", and whether the message is long (more than
+// longMessageWords words).
+func lastQuestion(text string) (q string, long bool) {
 	end := strings.LastIndexByte(text, '?')
-	if end < 0 || !moreWordsThan(text, longMessageWords) {
-		return ""
+	if end < 0 {
+		return "", false
 	}
 	start := strings.LastIndexAny(text[:end], ".!?\n") + 1
 	if start <= 0 {
-		return ""
+		return "", false
 	}
-	return text[start:end]
+	return text[start:end], moreWordsThan(text, longMessageWords)
 }
 
 // longMessageWords is where a message counts as a story rather than a question.

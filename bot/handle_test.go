@@ -440,10 +440,12 @@ func BenchmarkNew500Topics(b *testing.B) {
 	}
 }
 
-// TestLongStoryEndsInQuestion: a story of everyday life (work, children, a
+// TestStoryEndsInQuestion: a story of everyday life (work, children, a
 // parent's illness) reads as off-topic as a whole, but the question at its end
-// says what the person wants to know, and gets its answer.
-func TestLongStoryEndsInQuestion(t *testing.T) {
+// says what the person wants to know, and gets its answer. In a short message
+// only a question about a topic is taken alone: "what should I do?" after an
+// off-topic sentence is no wish to choose a group.
+func TestStoryEndsInQuestion(t *testing.T) {
 	bt := newBot(t)
 	everyday := "we moved house in the spring and the kids changed schools, which was a lot. " +
 		"my partner started a new job with long hours and i do most of the cooking and the school runs. " +
@@ -454,10 +456,16 @@ func TestLongStoryEndsInQuestion(t *testing.T) {
 	}{
 		{longStory(t), "leadership"},
 		{everyday + everyday + "anyway, how much does group therapy cost?", "cost"},
+		{"we walked the dog along the cliffs today, lovely weather. how do i find a group near me?", "finding"},
+		{"our boiler broke again and the landlord wont answer. what should i do?", ""},
 	} {
 		r := bt.Handle(context.Background(), msg(tc.text))
-		if r.Kind != bot.KindAnswer || r.Topic != tc.topic {
-			t.Errorf("story ending %q: got %s %q, want answer %q", tc.text[len(tc.text)-40:], r.Kind, r.Topic, tc.topic)
+		want := bot.KindAnswer
+		if tc.topic == "" {
+			want = bot.KindFallback
+		}
+		if r.Kind != want || r.Topic != tc.topic {
+			t.Errorf("%q: got %s %q, want %s %q", tc.text, r.Kind, r.Topic, want, tc.topic)
 		}
 	}
 }
