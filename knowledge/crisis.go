@@ -184,56 +184,37 @@ func (l *loader) detector(lex []crisis.Lexicon, m *crisis.Model) *crisis.Detecto
 // its lexicons alone; one whose training files changed since the model was
 // made is reported, so the curator retrains (`go generate ./knowledge`).
 func (l *loader) crisisModel(fsys fs.FS, lex []crisis.Lexicon) *crisis.Model {
-	data, err := fs.ReadFile(fsys, CrisisModel)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		l.add(CrisisModel, 0, "cannot read: %v", err)
-		return nil
-	}
-	m, err := crisis.LoadModel(data)
-	if err != nil {
-		l.add(CrisisModel, 0, "%v", err)
-		return nil
-	}
-	return m
+	return readOptional(l, fsys, CrisisModel, crisis.LoadModel)
 }
 
 // intentModel reads the intent classifier, if the knowledge base has one.
 func (l *loader) intentModel(fsys fs.FS) *textclass.Model {
-	data, err := fs.ReadFile(fsys, IntentModel)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		l.add(IntentModel, 0, "cannot read: %v", err)
-		return nil
-	}
-	m, err := textclass.Load(data)
-	if err != nil {
-		l.add(IntentModel, 0, "%v", err)
-		return nil
-	}
-	return m
+	return readOptional(l, fsys, IntentModel, textclass.Load)
 }
 
 // stems reads the stem table, if there is one: it only saves work.
 func (l *loader) stems(fsys fs.FS) map[string]string {
-	data, err := fs.ReadFile(fsys, StemTable)
+	return readOptional(l, fsys, StemTable, bot.ParseStems)
+}
+
+// readOptional reads and decodes a file the knowledge base may leave out: a
+// missing file gives the zero value, a broken one a problem and the zero value.
+func readOptional[T any](l *loader, fsys fs.FS, name string, decode func([]byte) (T, error)) T {
+	var zero T
+	data, err := fs.ReadFile(fsys, name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return zero
 	}
 	if err != nil {
-		l.add(StemTable, 0, "cannot read: %v", err)
-		return nil
+		l.add(name, 0, "cannot read: %v", err)
+		return zero
 	}
-	stems, err := bot.ParseStems(data)
+	v, err := decode(data)
 	if err != nil {
-		l.add(StemTable, 0, "%v", err)
-		return nil
+		l.add(name, 0, "%v", err)
+		return zero
 	}
-	return stems
+	return v
 }
 
 // IntentExamples flattens the example files for training the intent model.
