@@ -31,7 +31,10 @@ func StemTable(k Knowledge, examples []IntentExample) []byte {
 	}
 	for _, t := range k.Topics {
 		add(t.Title)
-		for _, s := range append(t.Keywords, t.Questions...) {
+		for _, s := range t.Keywords {
+			add(s)
+		}
+		for _, s := range t.Questions {
 			add(s)
 		}
 	}

@@ -81,8 +81,7 @@ type Detector struct {
 	spell1  map[string]string
 	spell2  map[[2]string]string // "a b" → replacement
 	vocab   map[string]bool      // every word a pattern uses
-	fuzzy   map[byte][]string    // English pattern words of 4+ letters by first letter: typo targets
-	targets [256][]target        // fuzzy, with each word's letters, for correct
+	targets [256][]target        // English pattern words of 4+ letters by first letter: typo targets
 	skel    map[string]string    // consonant skeleton → pattern word, for dropped vowels
 	neg     map[string]bool      // negation words, every language
 	self    map[string]bool      // first-person words
@@ -140,7 +139,6 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		emoji:      map[rune]string{},
 		spell2:     map[[2]string]string{},
 		vocab:      map[string]bool{},
-		fuzzy:      map[byte][]string{},
 		skel:       map[string]string{},
 		neg:        map[string]bool{},
 		self:       map[string]bool{},
@@ -274,6 +272,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	// ("very" → "veny"), and the everyday words of other concepts would
 	// swallow real words ("treats" → "threats").
 	targets := map[string]bool{}
+	fuzzy := map[byte][]string{}
 	for i, src := range srcs {
 		e := d.entries[i]
 		if e.lang != "en" || (e.kind == kindConcept && !fuzzyConcepts[e.name]) {
@@ -283,7 +282,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			for _, w := range strings.Split(f, "|") {
 				if len(w) >= 4 && isASCIIWord(w) && !targets[w] {
 					targets[w] = true
-					d.fuzzy[w[0]] = append(d.fuzzy[w[0]], w)
+					fuzzy[w[0]] = append(fuzzy[w[0]], w)
 				}
 			}
 		}
@@ -307,7 +306,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
-	for first, ws := range d.fuzzy {
+	for first, ws := range fuzzy {
 		sortStrings(ws)
 		for _, w := range ws {
 			d.targets[first] = append(d.targets[first], target{w, letterSet(w)})
