@@ -271,7 +271,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	// and means. Another language's words would "repair" ordinary English
 	// ("very" → "veny"), and the everyday words of other concepts would
 	// swallow real words ("treats" → "threats").
-	targets := map[string]bool{}
+	isTarget := map[string]bool{}
 	fuzzy := map[byte][]string{}
 	for i, src := range srcs {
 		e := d.entries[i]
@@ -280,8 +280,8 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		}
 		for _, f := range strings.Fields(src) {
 			for _, w := range strings.Split(f, "|") {
-				if len(w) >= 4 && isASCIIWord(w) && !targets[w] {
-					targets[w] = true
+				if len(w) >= 4 && isASCIIWord(w) && !isTarget[w] {
+					isTarget[w] = true
 					fuzzy[w[0]] = append(fuzzy[w[0]], w)
 				}
 			}
