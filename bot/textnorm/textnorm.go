@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -28,32 +29,34 @@ func Sanitize(s string) string {
 		}
 		s = s[:cut]
 	}
-	clean, ascii := true, true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			clean = false
-		} else if c >= 0x80 {
-			clean, ascii = false, false
+	i := plainUntil(s, 0)
+	if i == len(s) {
+		return s
+	}
+	ascii := true
+	for _, c := range []byte(s[i:]) {
+		if c >= 0x80 {
+			ascii = false
 			break
 		}
 	}
-	if clean {
-		return s
-	}
 	if ascii {
 		// Most messages with a control byte are ASCII with line breaks: the
-		// same as the rune mapping below, a byte at a time.
-		b := make([]byte, 0, len(s))
-		for i := 0; i < len(s); i++ {
-			switch c := s[i]; {
-			case c == '\n' || c == '\t' || c == '\r':
-				b = append(b, ' ')
-			case c < 0x20 || c == 0x7f:
-			default:
-				b = append(b, c)
+		// same as the rune mapping below, copying the runs between control
+		// bytes whole.
+		var b strings.Builder
+		b.Grow(len(s))
+		start := 0
+		for i < len(s) {
+			b.WriteString(s[start:i])
+			if c := s[i]; c == '\n' || c == '\t' || c == '\r' {
+				b.WriteByte(' ')
 			}
+			start = i + 1
+			i = plainUntil(s, start)
 		}
-		return string(b)
+		b.WriteString(s[start:])
+		return b.String()
 	}
 	s = strings.ToValidUTF8(s, " ")
 	return strings.Map(func(r rune) rune {
@@ -67,6 +70,30 @@ func Sanitize(s string) string {
 	}, s)
 }
 
+// plainUntil returns the index of the first byte of s from i on that is not
+// printable ASCII (a control byte, DEL or a byte beyond ASCII), or len(s). It
+// tests eight bytes at a time, as in "Bit Twiddling Hacks": a long message is
+// mostly printable ASCII.
+func plainUntil(s string, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below := (x - 0x20*ones) &^ x // a byte under 0x20 sets its high bit
+		del := x ^ 0x7f*ones          // a DEL byte becomes zero...
+		del = (del - ones) &^ del     // ...and sets its high bit
+		if (x|below|del)&high != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return i
+		}
+	}
+	return i
+}
+
 // foldAccents turns "café" into "cafe" and full-width or stylised letters into
 // plain ones (NFKD, then drop the combining marks).
 var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
@@ -75,20 +102,15 @@ var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)),
 // separated by single spaces, with accents folded, apostrophes dropped inside
 // words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
 func Normalize(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
+	if !isASCIIText(s) {
 		if t, _, err := transform.String(foldAccents, s); err == nil {
 			s = t
 		}
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	// Appended to a byte slice of room enough for ASCII, where nothing grows,
+	// and handed out without a copy: a strings.Builder's checks on every word
+	// cost a long message dearly.
+	b := make([]byte, 0, len(s))
 	space := true // at the start, as after a space: no leading space
 	i := 0
 	for i < len(s) {
@@ -109,25 +131,25 @@ func Normalize(s string) string {
 		// ASCII, most of what people type, without decoding runes.
 		if c < utf8.RuneSelf {
 			switch {
-			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			case lowerOrDigit[c]:
 				// A run of them at once: most of a message is lower-case
 				// letters, and a byte at a time costs a long one dearly.
 				j := i + 1
-				for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
+				for j < len(s) && lowerOrDigit[s[j]] {
 					j++
 				}
-				b.WriteString(s[i:j])
+				b = append(b, s[i:j]...)
 				space = false
 				i = j
 				continue
 			case 'A' <= c && c <= 'Z':
-				b.WriteByte(c + 'a' - 'A')
+				b = append(b, c+'a'-'A')
 				space = false
 			case (c == '\'' || c == '`') && !space && i+1 < len(s) && isLetterAt(s, i+1):
 				// An apostrophe inside a word is dropped, so "don't" and "dont" match.
 			default:
 				if !space {
-					b.WriteByte(' ')
+					b = append(b, ' ')
 					space = true
 				}
 			}
@@ -137,19 +159,54 @@ func Normalize(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 			space = false
 		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
 			// An apostrophe inside a word is dropped, so "don't" and "dont" match.
 		default:
 			if !space {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 				space = true
 			}
 		}
 		i += size
 	}
-	return strings.TrimRight(b.String(), " ")
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b)) // b is never written again
+}
+
+// lowerOrDigit marks the bytes Normalize copies as they are.
+var lowerOrDigit = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// isASCIIText reports whether s is all ASCII, eight bytes at a time.
+func isASCIIText(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isLetterAt(s string, i int) bool {

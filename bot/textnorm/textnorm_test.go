@@ -2,6 +2,7 @@ package textnorm
 
 import (
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -76,8 +77,8 @@ func TestEditDistance(t *testing.T) {
 	}
 }
 
-// TestSanitizeASCII holds Sanitize's byte-at-a-time path for ASCII to the
-// rune mapping every other text takes.
+// TestSanitizeASCII holds Sanitize's paths for ASCII, which read eight bytes
+// at a time, to the rune mapping every other text takes.
 func TestSanitizeASCII(t *testing.T) {
 	byRunes := func(s string) string {
 		return strings.Map(func(r rune) rune {
@@ -95,7 +96,11 @@ func TestSanitizeASCII(t *testing.T) {
 		b := make([]byte, rng.IntN(40))
 		for i := range b {
 			b[i] = byte(rng.IntN(0x80))
-			if rng.IntN(3) > 0 {
+			switch rng.IntN(40) {
+			case 0:
+				b[i] = byte(0x80 + rng.IntN(0x80)) // beyond ASCII, and often invalid
+			case 1, 2, 3, 4, 5, 6, 7, 8, 9, 10:
+			default:
 				b[i] = 'a' + byte(rng.IntN(26))
 			}
 		}
@@ -103,4 +108,31 @@ func TestSanitizeASCII(t *testing.T) {
 			t.Fatalf("Sanitize(%q) = %q, want %q", b, got, want)
 		}
 	}
+}
+
+// BenchmarkLong reads the 1,000-word story every long-message benchmark uses.
+func BenchmarkLong(b *testing.B) {
+	data, err := os.ReadFile("../testdata/long-story.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(data)
+	b.Run("Sanitize", func(b *testing.B) {
+		for b.Loop() {
+			Sanitize(s)
+		}
+	})
+	clean := Sanitize(s)
+	b.Run("Normalize", func(b *testing.B) {
+		for b.Loop() {
+			Normalize(clean)
+		}
+	})
+	norm := Normalize(clean)
+	var ws []string
+	b.Run("Words", func(b *testing.B) {
+		for b.Loop() {
+			ws = Words(ws[:0], norm)
+		}
+	})
 }
