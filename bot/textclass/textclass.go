@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -432,6 +433,7 @@ func (f Featurizer) Chars(dst []uint32, text string) []uint32 {
 		lo, hi = 3, 5
 	}
 	n := len(text) + 2
+	dst = slices.Grow(dst, n*(hi-lo+1))
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
 			return ' '
@@ -440,6 +442,20 @@ func (f Featurizer) Chars(dst []uint32, text string) []uint32 {
 	}
 	for i := 0; i < n; i++ {
 		h := uint32(seedChar)
+		if i > 0 && i+hi < n {
+			// Inside the text, where the end spaces cannot fall: its bytes
+			// as they are, with no test of where each one comes from. Most
+			// of a long message is read here.
+			g := text[i-1 : i-1+hi]
+			for k := 0; k < hi; k++ {
+				h ^= uint32(g[k])
+				h *= prime32
+				if k+1 >= lo {
+					dst = append(dst, h^uint32(k))
+				}
+			}
+			continue
+		}
 		for k := 0; k < hi && i+k < n; k++ {
 			h ^= uint32(at(i + k))
 			h *= prime32

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -177,6 +178,42 @@ func TestPredictSums(t *testing.T) {
 		for c := range want {
 			if math.Abs(want[c]-probs[c]) > 1e-9 {
 				t.Fatalf("%d classes: class %d has p=%v, want %v", classes, c, probs[c], want[c])
+			}
+		}
+	}
+}
+
+// TestCharsInside holds Chars, which reads the inside of a text without
+// testing where each byte comes from, to the n-grams of the text with its
+// end spaces written out.
+func TestCharsInside(t *testing.T) {
+	byPadding := func(f Featurizer, text string) []uint32 {
+		lo, hi := f.MinN, f.MaxN
+		if lo == 0 {
+			lo, hi = 3, 5
+		}
+		p := " " + text + " "
+		var out []uint32
+		for i := range len(p) {
+			h := uint32(seedChar)
+			for k := 0; k < hi && i+k < len(p); k++ {
+				h = (h ^ uint32(p[i+k])) * prime32
+				if k+1 >= lo {
+					out = append(out, h^uint32(k))
+				}
+			}
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, f := range []Featurizer{{}, {MinN: 3, MaxN: 4}, {MinN: 1, MaxN: 2}} {
+		for range 2000 {
+			b := make([]byte, rng.IntN(12))
+			for i := range b {
+				b[i] = 'a' + byte(rng.IntN(4))
+			}
+			if got, want := f.Chars(nil, string(b)), byPadding(f, string(b)); !slices.Equal(got, want) {
+				t.Fatalf("%+v.Chars(%q) = %v, want %v", f, b, got, want)
 			}
 		}
 	}
