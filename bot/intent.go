@@ -105,11 +105,7 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 			continue
 		}
 		prev = w
-		s := msc.stems[i] // stemmed once, by analyze
-		if c, ok := m.synonym[s]; ok {
-			s = c
-		}
-		sc.stems = append(sc.stems, s)
+		sc.stems = append(sc.stems, msc.words[i].feature) // read once, by analyze
 	}
 	dst = f.Words(dst, sc.stems)
 	text := norm

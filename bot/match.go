@@ -63,6 +63,11 @@ type matcher struct {
 	deletes map[string][]string
 	stemmed map[string]string // surface word → its stem, for the vocabulary
 	surface map[string]bool   // every word of the knowledge base and the synonyms
+	// words holds what reading each word known at start comes to (see
+	// [wordInfo]): most words of a message are one lookup here instead of
+	// six in the maps above.
+	words       map[string]wordInfo
+	phraseStart map[string]bool // first words of phrase2 and phrase3
 	// generic holds the terms of a message that only names the two kinds of
 	// group ("support group or group therapy?"): they occur in nearly every
 	// topic, so BM25 rightly gives them no weight, yet such a message is the
@@ -128,7 +133,7 @@ func (x *bm25) score(terms []int32, scores []float64) {
 
 type scratch struct {
 	ws      []string
-	stems   []string // by word of ws: its stem
+	words   []wordInfo // by word of ws: what it comes to
 	terms   []int32
 	scores  []float64
 	qScores []float64
@@ -235,6 +240,18 @@ func newMatcher(topics []Topic, synonyms [][]string, stems map[string]string) *m
 			m.deletes[k] = append(m.deletes[k], w)
 		}
 	}
+	m.phraseStart = map[string]bool{}
+	for k := range m.phrase2 {
+		m.phraseStart[k[0]] = true
+	}
+	for k := range m.phrase3 {
+		m.phraseStart[k[0]] = true
+	}
+	// Last, when every map readWord reads is complete.
+	m.words = make(map[string]wordInfo, len(m.stemmed))
+	for w := range m.stemmed {
+		m.words[w] = m.readWord(w)
+	}
 	m.generic = map[int32]bool{}
 	for _, w := range genericWords {
 		ids, _, _, _ := m.analyzeQuery(nil, nil, textnorm.Words(nil, textnorm.Normalize(w)))
@@ -250,7 +267,7 @@ func newMatcher(topics []Topic, synonyms [][]string, stems map[string]string) *m
 	m.scratch.New = func() any {
 		return &scratch{
 			ws:      make([]string, 0, 64),
-			stems:   make([]string, 0, 64),
+			words:   make([]wordInfo, 0, 64),
 			terms:   make([]int32, 0, 64),
 			scores:  make([]float64, len(m.topics)),
 			qScores: make([]float64, len(m.qTopic)),
@@ -343,63 +360,78 @@ func (m *matcher) phraseAt(ws []string, i int) (int32, int) {
 	return 0, 0
 }
 
+// wordInfo is what reading one word of a message comes to.
+type wordInfo struct {
+	word    string // the word, its typo corrected
+	stem    string
+	feature string // the stem as the classifier reads it: its synonym group's term
+	term    int32  // its term outside a phrase, or -1 for none
+	stop    bool
+	phrase  bool // it may start a two- or three-word synonym phrase
+}
+
+// readWord reads one word: corrected if it is no word of the knowledge base
+// or a stop word, stemmed, and mapped to its synonym group and term.
+func (m *matcher) readWord(w string) wordInfo {
+	if !m.surface[w] && !stopWords[w] {
+		if fix, ok := m.correct(w); ok {
+			w = fix
+		}
+	}
+	s, ok := m.stemmed[w]
+	if !ok {
+		s = w
+		if len(w) <= maxStemmed { // no word of ours is this long; stemming it is wasted work
+			s = stem(w)
+		}
+	}
+	info := wordInfo{word: w, stem: s, feature: s, term: -1, stop: stopWords[w], phrase: m.phraseStart[w]}
+	if c, ok := m.synonym[s]; ok {
+		info.feature = c
+	}
+	if id, ok := m.wordTerm[w]; ok {
+		info.term = id
+	} else if id, ok := m.termID[info.feature]; ok && len(w) <= 30 {
+		info.term = id
+	}
+	return info
+}
+
 // analyzeQuery turns a message's words into known term ids. Misspelt words are
 // corrected first, so "supprt grp" still reads as the phrase "support group";
 // unknown words that are no typo of a known one are dropped (they cannot change
-// the ranking) but counted, for [coverage].
-func (m *matcher) analyzeQuery(dst []int32, stems, ws []string) (terms []int32, stemsOut []string, content, unknown int) {
+// the ranking) but counted, for [coverage]. infos receives what each word came
+// to, for the classifier's word features.
+func (m *matcher) analyzeQuery(dst []int32, infos []wordInfo, ws []string) (terms []int32, infosOut []wordInfo, content, unknown int) {
+	infos = infos[:0]
 	for i, w := range ws {
-		if !m.surface[w] && !stopWords[w] {
-			if fix, ok := m.correct(w); ok {
-				ws[i] = fix
-			}
-		}
-	}
-	// Each word is stemmed once here, for the ranking below and for the
-	// classifier's word features (stemming is the costliest step of reading a
-	// message; the knowledge base's own words were stemmed at start).
-	stems = stems[:0]
-	for _, w := range ws {
-		s, ok := m.stemmed[w]
+		info, ok := m.words[w]
 		if !ok {
-			s = w
-			if len(w) <= maxStemmed { // no word of ours is this long; stemming it is wasted work
-				s = stem(w)
-			}
+			info = m.readWord(w)
 		}
-		stems = append(stems, s)
+		ws[i] = info.word
+		infos = append(infos, info)
 	}
 	for i := 0; i < len(ws); i++ {
-		if id, n := m.phraseAt(ws, i); n > 0 {
-			dst = appendUnique(dst, id)
-			content++
-			i += n - 1
-			continue
+		if infos[i].phrase {
+			if id, n := m.phraseAt(ws, i); n > 0 {
+				dst = appendUnique(dst, id)
+				content++
+				i += n - 1
+				continue
+			}
 		}
-		w := ws[i]
-		if stopWords[w] {
+		if infos[i].stop {
 			continue
 		}
 		content++
-		if id, ok := m.wordTerm[w]; ok {
-			dst = appendUnique(dst, id)
-			continue
-		}
-		if len(w) > 30 {
-			unknown++
-			continue
-		}
-		s := stems[i]
-		if c, ok := m.synonym[s]; ok {
-			s = c
-		}
-		if id, ok := m.termID[s]; ok {
+		if id := infos[i].term; id >= 0 {
 			dst = appendUnique(dst, id)
 			continue
 		}
 		unknown++
 	}
-	return dst, stems, content, unknown
+	return dst, infos, content, unknown
 }
 
 func appendUnique(dst []int32, id int32) []int32 {
@@ -507,7 +539,7 @@ func (m *matcher) analyze(sc *scratch, norm string) (first, second match, conf1,
 		sc.ws = sc.ws[:maxQueryWords]
 	}
 	var content, unknown int
-	sc.terms, sc.stems, content, unknown = m.analyzeQuery(sc.terms[:0], sc.stems, sc.ws)
+	sc.terms, sc.words, content, unknown = m.analyzeQuery(sc.terms[:0], sc.words, sc.ws)
 	first, second = m.rank(sc.terms, sc.scores, sc.qScores, sc.qBest)
 	cov := coverage(content, unknown)
 	conf1, conf2 = cov*confidence(first.score), cov*confidence(second.score)
