@@ -211,8 +211,10 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		// "thanks!", "cheers mate", "help") is answered by the phrase rules,
 		// which know these words exactly; anything longer goes to the
 		// classifier ("are you a therapist, and do you log my messages?").
-		if key, rest := smalltalk(norm); key != "" && rest == "" && !moreWordsThan(norm, 3) {
-			return b.smalltalkReply(key)
+		if !moreWordsThan(norm, 3) {
+			if key, rest := smalltalk(norm); key != "" && rest == "" {
+				return b.smalltalkReply(key)
+			}
 		}
 		d := b.classify(norm)
 		// A long story that ends in a question: the question says what the
