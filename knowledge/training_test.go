@@ -18,7 +18,7 @@ import (
 // evalGlobs are every labelled evaluation set the project can see, relative to
 // this package's directory: our own, the held-out set, and the development set
 // written outside the project (shared/ beside the checkout).
-var evalGlobs = []string{"../bot/testdata/*eval*.yaml", "../bot/testdata/heldout*.yaml", "../../shared/eval/*.yaml"}
+var evalGlobs = []string{"../bot/testdata/*eval*.yaml", "../bot/testdata/heldout*.yaml", "../bot/testdata/long-messages.yaml", "../../shared/eval/*.yaml"}
 
 // TestTrainingIsNotEvaluation keeps training and evaluation apart: no
 // training message may equal an evaluation case once both are normalised, so
