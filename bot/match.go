@@ -35,9 +35,14 @@ const (
 	weightTitle    = 2
 	weightKeyword  = 2
 	weightQuestion = 1
-	// maxQueryWords bounds the work on a long, rambling message: the first
-	// words carry the question often enough, and the rest is context.
-	maxQueryWords = 400
+	// maxQueryWords bounds the work on a long, rambling message: about the
+	// 1,000 bytes the classifier's character n-grams read (the examples are
+	// at most 38 words). A long story's last question is read on its own. On
+	// testdata/long-messages.yaml (36 messages of 168 to 553 words, never
+	// trained on) and on the development set, 100, 180, 250 and 400 words
+	// gave the same replies; 180 instead of 400 takes 25 µs off a 1,000-word
+	// message.
+	maxQueryWords = 180
 )
 
 // Confidence thresholds on the [0,1] scale of [matcher.confidence].
