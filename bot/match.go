@@ -368,8 +368,7 @@ func (m *matcher) phraseAt(ws []string, i int) (int32, int) {
 // wordInfo is what reading one word of a message comes to.
 type wordInfo struct {
 	word    string // the word, its typo corrected
-	stem    string
-	feature string // the stem as the classifier reads it: its synonym group's term
+	feature string // its stem as the classifier reads it: its synonym group's term
 	term    int32  // its term outside a phrase, or -1 for none
 	stop    bool
 	phrase  bool // it may start a two- or three-word synonym phrase
@@ -390,7 +389,7 @@ func (m *matcher) readWord(w string) wordInfo {
 			s = stem(w)
 		}
 	}
-	info := wordInfo{word: w, stem: s, feature: s, term: -1, stop: stopWords[w], phrase: m.phraseStart[w]}
+	info := wordInfo{word: w, feature: s, term: -1, stop: stopWords[w], phrase: m.phraseStart[w]}
 	if c, ok := m.synonym[s]; ok {
 		info.feature = c
 	}

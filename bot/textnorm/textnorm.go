@@ -33,14 +33,7 @@ func Sanitize(s string) string {
 	if i == len(s) {
 		return s
 	}
-	ascii := true
-	for _, c := range []byte(s[i:]) {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCIIText(s[i:]) {
 		// Most messages with a control byte are ASCII with line breaks: the
 		// same as the rune mapping below, copying the runs between control
 		// bytes whole.
@@ -77,8 +70,7 @@ func Sanitize(s string) string {
 func plainUntil(s string, i int) int {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		x := word64(s, i)
 		below := (x - 0x20*ones) &^ x // a byte under 0x20 sets its high bit
 		del := x ^ 0x7f*ones          // a DEL byte becomes zero...
 		del = (del - ones) &^ del     // ...and sets its high bit
@@ -92,6 +84,12 @@ func plainUntil(s string, i int) int {
 		}
 	}
 	return i
+}
+
+// word64 is s[i:i+8] as a little-endian word.
+func word64(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 // foldAccents turns "café" into "cafe" and full-width or stylised letters into
@@ -195,8 +193,7 @@ var lowerOrDigit = func() (t [256]bool) {
 func isASCIIText(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		x := word64(s, i)
 		if x&0x8080808080808080 != 0 {
 			return false
 		}
