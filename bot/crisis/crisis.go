@@ -188,6 +188,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
+	d.personWords(lexicons, english)
 	for _, lx := range lexicons {
 		lang := lx.Lang
 		for _, name := range sortedKeys(lx.Signals) {
@@ -201,19 +202,6 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		for _, name := range sortedKeys(lx.Concepts) {
 			for _, p := range lx.Concepts[name] {
 				d.addPattern(&srcs, p, entry{kind: kindConcept, name: name, lang: lang})
-				if set := map[string]map[string]bool{"negation": d.neg, "self": d.self, "other": d.others}[name]; set != nil {
-					for _, w := range strings.Fields(p) {
-						for _, alt := range strings.Split(w, "|") {
-							alt = normWord(alt)
-							// Another language's short function words ("a", "me",
-							// "no" in Spanish) must not change how English reads.
-							if strings.HasPrefix(alt, "~") || (lang != "en" && (len(alt) <= 2 || english[alt])) {
-								continue
-							}
-							set[alt] = true
-						}
-					}
-				}
 			}
 		}
 		for _, p := range lx.Benign {
@@ -386,6 +374,37 @@ var fuzzyConcepts = map[string]bool{"mention": true, "death": true, "desire": tr
 var skeletonFirst = map[string]bool{"desire": true, "death": true, "live": true, "self": true}
 
 // allIn reports whether every word of a normalised pattern is in set.
+// personWords fills the sets of words for the writer ("i", "ich", "aku") and
+// for another person ("friend", "jemand"). Another person is often named by a
+// phrase ("mein freund", "ein madchen aus meiner klasse", "teman saya"): of
+// it only the words that name a person count, not "mein", "saya" (the
+// writer's own words) or "ein", "aus" (too short to be a person in any
+// language), or a story told by the writer would read as someone else's.
+func (d *Detector) personWords(lexicons []Lexicon, english map[string]bool) {
+	for _, name := range []string{"self", "other"} {
+		for _, lx := range lexicons {
+			for _, p := range lx.Concepts[name] {
+				words := strings.Fields(p)
+				for _, w := range words {
+					for _, alt := range strings.Split(w, "|") {
+						alt = normWord(alt)
+						// Another language's short function words ("a", "me",
+						// "no" in Spanish) must not change how English reads.
+						if strings.HasPrefix(alt, "~") || (lx.Lang != "en" && (len(alt) <= 2 || english[alt])) {
+							continue
+						}
+						if name == "self" {
+							d.self[alt] = true
+						} else if len(words) == 1 || (len(alt) > 3 && !d.self[alt]) {
+							d.others[alt] = true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func allIn(set map[string]bool, pattern string) bool {
 	for _, w := range strings.Fields(pattern) {
 		if strings.HasPrefix(w, "~") {
