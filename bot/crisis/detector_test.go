@@ -190,6 +190,37 @@ func TestBenignSide(t *testing.T) {
 	}
 }
 
+// TestSignsStayNear: the rules that combine two signs look for them, and for
+// the person they are about, near each other. A long story holds a "will", a
+// "now" and a "forgive" somewhere by chance; the same signs side by side, or
+// about a friend, are still caught.
+func TestSignsStayNear(t *testing.T) {
+	// Forty words of an ordinary day, with no sign of anything in them.
+	const filler = " We talked about work and the weather, about the cat and the new bus timetable, " +
+		"then about the garden and what to plant next spring when the days get longer, " +
+		"and which shop sells the cheapest seeds in town. "
+	tests := []struct {
+		text  string
+		rules bool
+	}{
+		{"I will explain why I ask, it is a bit long." + filler + "So forgive my English.", false},
+		{"My son is nineteen. He's stable now, on medication that mostly works, and lives at home with me.", false},
+		{"I'm on my meds now and doing a lot better, is a support group still worth it?", false},
+		{"the letters are written. goodbye everyone", true},
+		{"my friend is on the bridge now and won't answer her phone", true},
+		{"the pills are on my desk and it's tonight", true},
+		{"ich hab mir ein seil gekauft, heute nacht mach ich schluss", true},
+	}
+	for _, tt := range tests {
+		// The rules, not the learned layer: it weighs a short sentence on
+		// its own, and its mistakes are its own tests' business.
+		f := detector(t).Check(tt.text)
+		if got := f.Crisis && f.Rule != "model"; got != tt.rules {
+			t.Errorf("Check(%q): a rule fired = %v, want %v: %+v\n%s", tt.text, got, tt.rules, f, detector(t).Explain(tt.text))
+		}
+	}
+}
+
 // TestLanguages: a sign of crisis in other languages, as people type them
 // (no accents, slang), and the language it was found in.
 func TestLanguages(t *testing.T) {

@@ -1,5 +1,7 @@
 package crisis
 
+import "slices"
+
 // The rules combine concepts into signs of crisis, so that a combination no
 // lexicon lists as a sentence is still caught. Each rule names the concepts it
 // needs and how close they must stand (in words); a concept matched in a
@@ -127,21 +129,21 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 				case b.e.name == "live" && neg && after(a, b, 4) && !livesSomewhere(ws, b):
 					// "don't really want to be here anymore"
 					add("suicide", "no-desire+live", a, b)
-				case b.e.name == "means" && !neg && after(a, b, 6) && d.any(hits, "amount", "now", "death"):
+				case b.e.name == "means" && !neg && after(a, b, 6) && anyNear(hits, span(a, b), contextReach, "amount", "now", "death"):
 					// "thinking about the pills in the cupboard tonight"
 					add("suicide", "desire+means", a, b)
 				}
 			}
 		case "means", "place":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "now" && (same(b) || b.e.lang == "en") && near(a, b, 8) && (d.anySelf(ws) || d.any(hits, "desire", "death")) {
+				if b.e.kind == kindConcept && b.e.name == "now" && (same(b) || b.e.lang == "en") && near(a, b, 8) && !(a.e.name == "means" && onTreatment(ws, a)) && (d.personNear(ws, span(a, b)) || anyNear(hits, span(a, b), contextReach, "desire", "death")) {
 					// "standing on the edge of the roof rn", "pills are on my desk tonight"
 					add("suicide", a.e.name+"+now", a, b)
 				}
 			}
 		case "quantity":
 			for _, b := range hits {
-				if kin(b, "means") && after(a, b, 4) && d.any(hits, "death") {
+				if kin(b, "means") && after(a, b, 4) && anyNear(hits, span(a, b), contextReach, "death") {
 					// "how many tylenol until you dont wake up": a method asked
 					add("suicide", "quantity+means+death", a, b)
 				}
@@ -167,7 +169,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			}
 		case "prep":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "farewell" && b.start != a.start && d.anySelf(ws) {
+				if b.e.kind == kindConcept && b.e.name == "farewell" && b.start != a.start && near(a, b, signReach) && d.personNear(ws, span(a, b)) {
 					// "letters are written. goodbye everyone"
 					add("suicide", "prep+farewell", a, b)
 				}
@@ -201,7 +203,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			}
 		case "risk":
 			for j, b := range hits {
-				if j > i && b.e.kind == kindConcept && b.e.name == "risk" && b.pattern != a.pattern && d.anySelf(ws) {
+				if j > i && b.e.kind == kindConcept && b.e.name == "risk" && b.pattern != a.pattern && near(a, b, signReach) && d.personNear(ws, span(a, b)) {
 					// "i'm a burden and there's no way out"
 					add("risk", "risk+risk", a, b)
 				}
@@ -363,6 +365,74 @@ func mentionConstruct(ws []string, h hit) string {
 		}
 	}
 	return "suicide"
+}
+
+// A long message holds, somewhere, an "I", a "now" and a "forever" by chance:
+// "he's stable now, on medication ... living at home with me", or "I will
+// explain" and, fifty words on, "forgive my mistakes". The rules that combine
+// two signs therefore look for the writer and for the context near the signs,
+// not anywhere in the message.
+const (
+	// signReach bounds how far apart two signs of one rule may stand (in
+	// words): about a sentence or two ("letters are written. goodbye
+	// everyone").
+	signReach = 15
+	// contextReach is how far from a sign its context (a desire, a death, a
+	// time) is looked for.
+	contextReach = 10
+	// personReach is how far from a sign the person it is about is looked
+	// for.
+	personReach = 8
+)
+
+// span is the stretch of words from the first of a and b to the end of the
+// other.
+func span(a, b hit) candidate {
+	if a.start < 0 || b.start < 0 {
+		return candidate{start: -1, end: -1}
+	}
+	return candidate{start: min(a.start, b.start), end: max(a.end, b.end)}
+}
+
+// personNear reports whether the sign over c is someone's: a word for the
+// writer or for another person inside it or within personReach words of it
+// ("pills on my desk tonight", "my friend is on the bridge now"), not a thing
+// in a story ("what time does the bridge close tonight").
+func (d *Detector) personNear(ws []string, c candidate) bool {
+	if c.start < 0 {
+		return d.anySelf(ws)
+	}
+	for j := max(0, c.start-personReach); j < len(ws) && j < c.end+personReach; j++ {
+		if d.self[ws[j]] || d.otherWord(ws[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// onTreatment reports whether a means is named as a treatment taken: "he's
+// stable now, on medication", "I'm on my meds now".
+func onTreatment(ws []string, a hit) bool {
+	i := a.start - 1
+	if i > 0 && treatmentOwner[ws[i]] {
+		i--
+	}
+	return i >= 0 && ws[i] == "on"
+}
+
+// treatmentOwner words stand between "on" and a medicine: "on my meds", "on
+// the tablets".
+var treatmentOwner = map[string]bool{"my": true, "his": true, "her": true, "their": true, "the": true, "new": true}
+
+// anyNear reports whether one of the named concepts stands within n words of
+// c.
+func anyNear(hits []hit, c candidate, n int, names ...string) bool {
+	for _, h := range hits {
+		if h.e.kind == kindConcept && slices.Contains(names, h.e.name) && nearAny(c, []hit{h}, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // nearAny reports whether any of hs stands within n words of c.
