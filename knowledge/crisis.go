@@ -24,6 +24,10 @@ const (
 	CrisisModel = "models/crisis.model"
 	IntentModel = "models/intents.model"
 	StemTable   = "models/stems.txt" // bot.StemTable of the examples and topics
+	// EnglishWords is an English dictionary (SCOWL, by way of Debian's
+	// wbritish and wamerican), gzipped, one word a line: the real words the
+	// crisis check's typo repair must leave alone. Only the trainer reads it.
+	EnglishWords = "train/english/words.txt.gz"
 )
 
 // crisisText is the part of crisis.yaml a translation repeats.
@@ -232,7 +236,7 @@ func (t Training) IntentExamples() []bot.IntentExample {
 // order, so a model can say which inputs made it.
 func TrainingInputs(fsys fs.FS) (string, error) {
 	h := sha256.New()
-	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile, TriageFile} {
+	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile, TriageFile, EnglishWords} {
 		names, err := fs.Glob(fsys, pattern)
 		if err != nil {
 			return "", err

@@ -221,6 +221,24 @@ func TestSignsStayNear(t *testing.T) {
 	}
 }
 
+// TestRealWordsReadAsWritten: the typo repair leaves real English words alone
+// ("pending" is not "ending", "chord" not "cord", "below" not "blow"), and
+// still repairs the typos of crisis words.
+func TestRealWordsReadAsWritten(t *testing.T) {
+	tests := []struct{ text, words string }{
+		{"the decision is pending, see the chord chart below", "the decision is pending see the chord chart below"},
+		{"he undercut the price, it is borderline rude", "he undercut the price it is borderline rude"},
+		{"my son is nineteen and rambling on about his games", "my son is nineteen and rambling on about his games"},
+		{"i want to kil myslef", "i want to kill myself"},
+	}
+	for _, tt := range tests {
+		got, _, _ := strings.Cut(strings.TrimPrefix(detector(t).Explain(tt.text), "words: "), "\n")
+		if got != tt.words {
+			t.Errorf("%q read as %q, want %q", tt.text, got, tt.words)
+		}
+	}
+}
+
 // TestLanguages: a sign of crisis in other languages, as people type them
 // (no accents, slang), and the language it was found in.
 func TestLanguages(t *testing.T) {

@@ -254,3 +254,42 @@ func (m *Model) Inputs() string {
 
 // MarshalBinary encodes the model for embedding.
 func (m *Model) MarshalBinary() ([]byte, error) { return m.Classifier.MarshalBinary() }
+
+// RealWords returns the words of an English dictionary that the typo repair,
+// knowing only the corpus's words, would change into others: "below" into
+// "blow", "pending" into "ending", "chord" into "cord", "undercut" into "under
+// cut". Added to the known words, they are read as written. Only these are
+// kept, not the whole dictionary: every other word is left alone already, and
+// each known word is a word the detector holds.
+func RealWords(lexicons []Lexicon, known, dictionary []string) ([]string, error) {
+	d, err := New(lexicons, &Model{Known: known})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, w := range dictionary {
+		info, ok := d.class[w]
+		if ok && info.class&(classVocab|classKnown|classSpelling) != 0 {
+			continue // a crisis word, a spelling the lexicons repair on purpose, or known
+		}
+		got := d.repair(nil, w, info.class, true)
+		if len(got) == 1 && (got[0] == w || sameFamily(w, got[0])) {
+			// As written, or read as another form of a crisis word
+			// ("abusers" as "abuses", "overdone" as "overdose"), which the
+			// lexicons then know: left as the repair reads it.
+			continue
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// sameFamily reports whether a and b look like two forms of one word: they
+// differ only in their last three letters, and share at least five.
+func sameFamily(a, b string) bool {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n >= 5 && n >= len(a)-3 && n >= len(b)-3
+}

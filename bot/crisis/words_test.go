@@ -2,6 +2,7 @@ package crisis
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/supportbot/supportbot/bot/textnorm"
@@ -68,4 +69,22 @@ func popcount(x uint64) int {
 		n++
 	}
 	return n
+}
+
+// TestRealWords: a dictionary word the typo repair would turn into a crisis
+// word is returned, to be known; one it leaves alone, a crisis word itself,
+// and another form of a crisis word are not.
+func TestRealWords(t *testing.T) {
+	lx := []Lexicon{{Lang: "en", Concepts: map[string][]string{
+		"means":   {"cord|pills"},
+		"death":   {"ending"},
+		"mention": {"overdose"},
+	}}}
+	got, err := RealWords(lx, nil, []string{"chord", "cord", "hello", "overdone", "pending", "pills"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"chord", "pending"}; !slices.Equal(got, want) {
+		t.Errorf("RealWords = %q, want %q", got, want)
+	}
 }

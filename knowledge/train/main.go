@@ -7,8 +7,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"log"
 	"os"
 	"path/filepath"
@@ -63,7 +66,10 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	known := KnownWords(tr)
+	known, err := knownWords(fsys, tr, k.CrisisLexicons)
+	if err != nil {
+		return err
+	}
 	m, rep, err := crisis.Train(k.CrisisLexicons, append(tr.CrisisExamples(), flowAnswers(k.Triage)...), known, inputs)
 	if err != nil {
 		return err
@@ -160,6 +166,41 @@ func KnownWords(tr knowledge.Training) []string {
 	return out
 }
 
+// knownWords are the words the crisis check's typo repair leaves alone: the
+// corpus's own, and the dictionary's real words it would otherwise change.
+func knownWords(fsys fs.FS, tr knowledge.Training, lexicons []crisis.Lexicon) ([]string, error) {
+	known := KnownWords(tr)
+	dict, err := englishWords(fsys)
+	if err != nil {
+		return nil, err
+	}
+	real, err := crisis.RealWords(lexicons, known, dict)
+	if err != nil {
+		return nil, err
+	}
+	known = append(known, real...)
+	sort.Strings(known)
+	return known, nil
+}
+
+// englishWords reads the dictionary of real English words.
+func englishWords(fsys fs.FS) ([]string, error) {
+	f, err := fsys.Open(knowledge.EnglishWords)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", knowledge.EnglishWords, err)
+	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", knowledge.EnglishWords, err)
+	}
+	return strings.Fields(string(data)), nil
+}
+
 func write(name string, data []byte) error {
 	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return nil
@@ -179,7 +220,11 @@ func explainRules(dir string) error {
 	if len(ps) > 0 {
 		return ps
 	}
-	d, err := crisis.New(k.CrisisLexicons, &crisis.Model{Known: KnownWords(tr)})
+	known, err := knownWords(fsys, tr, k.CrisisLexicons)
+	if err != nil {
+		return err
+	}
+	d, err := crisis.New(k.CrisisLexicons, &crisis.Model{Known: known})
 	if err != nil {
 		return err
 	}
