@@ -462,20 +462,6 @@ func (d *Detector) presentDesire(ws []string, c candidate) bool {
 	return ws[c.start] == "want" || ws[c.start] == "wanna" || ws[c.start] == "wish"
 }
 
-func (d *Detector) any(hits []hit, names ...string) bool {
-	for _, h := range hits {
-		if h.e.kind != kindConcept {
-			continue
-		}
-		for _, n := range names {
-			if h.e.name == n {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // after reports whether b starts at or after a's start and within n words of
 // a's end.
 func after(a, b hit, n int) bool {
