@@ -288,6 +288,35 @@ func TestBenignNeverHides(t *testing.T) {
 	}
 }
 
+// TestSignInALongStory: a sign the rules know, at the start, in the middle or
+// at the end of a 1,000-word story, is found; the story alone is not a
+// crisis. The rules look for a sign's parts near each other, so a long story
+// neither hides one nor makes one up. (A sign only the learned layer knows,
+// "I've written the letters. Goodbye everyone.", is thinned out by the story's
+// other words: its judgement is normalised by the number of features.)
+func TestSignInALongStory(t *testing.T) {
+	data, err := os.ReadFile("../testdata/long-story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	story := string(data)
+	if f := detector(t).Check(story); f.Crisis {
+		t.Fatalf("the story alone is a crisis: %+v", f)
+	}
+	mid := strings.Index(story[len(story)/2:], ". ") + len(story)/2 + 2
+	for _, sign := range []string{
+		"The pills are on my desk and it's tonight.",
+		"My friend is on the bridge right now and won't answer.",
+		"I want to kill myself.",
+	} {
+		for _, text := range []string{sign + " " + story, story[:mid] + sign + " " + story[mid:], story + " " + sign} {
+			if f := detector(t).Check(text); !f.Crisis {
+				t.Errorf("missed %q at %d of %d bytes: %+v", sign, strings.Index(text, sign), len(text), f)
+			}
+		}
+	}
+}
+
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"", "i want to die", "killmyself", "k1ll", "\xff\xfe", "死にたい", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "12345678901234567890", "~ | *"} {
 		f.Add(s)
