@@ -373,7 +373,6 @@ var fuzzyConcepts = map[string]bool{"mention": true, "death": true, "desire": tr
 // vowels is read.
 var skeletonFirst = map[string]bool{"desire": true, "death": true, "live": true, "self": true}
 
-// allIn reports whether every word of a normalised pattern is in set.
 // personWords fills the sets of words for the writer ("i", "ich", "aku") and
 // for another person ("friend", "jemand"). Another person is often named by a
 // phrase ("mein freund", "ein madchen aus meiner klasse", "teman saya"): of
@@ -405,6 +404,7 @@ func (d *Detector) personWords(lexicons []Lexicon, english map[string]bool) {
 	}
 }
 
+// allIn reports whether every word of a normalised pattern is in set.
 func allIn(set map[string]bool, pattern string) bool {
 	for _, w := range strings.Fields(pattern) {
 		if strings.HasPrefix(w, "~") {

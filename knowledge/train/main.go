@@ -174,11 +174,11 @@ func knownWords(fsys fs.FS, tr knowledge.Training, lexicons []crisis.Lexicon) ([
 	if err != nil {
 		return nil, err
 	}
-	real, err := crisis.RealWords(lexicons, known, dict)
+	realWords, err := crisis.RealWords(lexicons, known, dict)
 	if err != nil {
 		return nil, err
 	}
-	known = append(known, real...)
+	known = append(known, realWords...)
 	sort.Strings(known)
 	return known, nil
 }
