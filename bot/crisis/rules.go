@@ -428,7 +428,7 @@ var treatmentOwner = map[string]bool{"my": true, "his": true, "her": true, "thei
 // c.
 func anyNear(hits []hit, c candidate, n int, names ...string) bool {
 	for _, h := range hits {
-		if h.e.kind == kindConcept && slices.Contains(names, h.e.name) && nearAny(c, []hit{h}, n) {
+		if h.e.kind == kindConcept && slices.Contains(names, h.e.name) && nearHit(c, h, n) {
 			return true
 		}
 	}
@@ -437,15 +437,15 @@ func anyNear(hits []hit, c candidate, n int, names ...string) bool {
 
 // nearAny reports whether any of hs stands within n words of c.
 func nearAny(c candidate, hs []hit, n int) bool {
-	for _, h := range hs {
-		if c.start < 0 || h.start < 0 {
-			return true
-		}
-		if (h.start >= c.end && h.start-c.end <= n) || (c.start >= h.end && c.start-h.end <= n) || (h.start >= c.start && h.start < c.end) {
-			return true
-		}
+	return slices.ContainsFunc(hs, func(h hit) bool { return nearHit(c, h, n) })
+}
+
+// nearHit reports whether h stands inside c or within n words of it.
+func nearHit(c candidate, h hit, n int) bool {
+	if c.start < 0 || h.start < 0 {
+		return true
 	}
-	return false
+	return (h.start >= c.end && h.start-c.end <= n) || (c.start >= h.end && c.start-h.end <= n) || (h.start >= c.start && h.start < c.end)
 }
 
 // presentDesire reports whether a sign said in the past tense elsewhere is

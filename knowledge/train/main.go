@@ -129,10 +129,10 @@ func flowAnswers(f bot.Flow) []crisis.Example {
 	return out
 }
 
-// KnownWords are the words of the corpus written by at least two voices, or
+// corpusWords are the words of the corpus written by at least two voices, or
 // three times: real words, which the crisis check must never "correct" into
 // crisis words. A typo is rarely made the same way twice by different writers.
-func KnownWords(tr knowledge.Training) []string {
+func corpusWords(tr knowledge.Training) []string {
 	voices := map[string]map[string]bool{}
 	count := map[string]int{}
 	add := func(voice, text string) {
@@ -169,7 +169,7 @@ func KnownWords(tr knowledge.Training) []string {
 // knownWords are the words the crisis check's typo repair leaves alone: the
 // corpus's own, and the dictionary's real words it would otherwise change.
 func knownWords(fsys fs.FS, tr knowledge.Training, lexicons []crisis.Lexicon) ([]string, error) {
-	known := KnownWords(tr)
+	known := corpusWords(tr)
 	dict, err := englishWords(fsys)
 	if err != nil {
 		return nil, err
