@@ -181,6 +181,11 @@ func start(ctx context.Context, k bot.Knowledge, cfg Config, o Options) (*server
 	}
 	s.platforms = o.Platforms(Deps{Config: cfg, Bot: b, Recorder: rec, Stats: s.db, Logger: s.log,
 		APICall: m.APICall, Transport: o.Transport})
+	// Each platform is connecting from here on: the endpoint answers before
+	// connectAll has begun, and /readyz must not say "not connected" then.
+	for _, p := range s.platforms {
+		p.connecting.Store(true)
+	}
 	if err := s.startEndpoint(ctx, m.Handler()); err != nil {
 		return nil, errors.Join(err, s.closeStore(ctx))
 	}
@@ -229,9 +234,6 @@ func (s *server) startEndpoint(ctx context.Context, metrics http.Handler) error 
 func (s *server) connectAll(ctx context.Context) ([]Adapter, error) {
 	adapters := make([]Adapter, len(s.platforms))
 	errs := make([]error, len(s.platforms))
-	for _, p := range s.platforms {
-		p.connecting.Store(true) // before /readyz can ask
-	}
 	var wg sync.WaitGroup
 	for i, p := range s.platforms {
 		wg.Go(func() { adapters[i], errs[i] = p.dial(ctx) })
