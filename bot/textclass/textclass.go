@@ -187,6 +187,35 @@ func (m *Model) Predict(features []uint32, probs []float64) int {
 	return best
 }
 
+// Margin returns, for a model of two classes, the sum over features of the
+// second class's weight less the first's, in the model's integer units. With
+// [Model.Logit] it gives Predict's answer for features a caller sums in
+// pieces: the words of a long message, each summed once, then every window
+// of them scored from those sums.
+func (m *Model) Margin(features []uint32) int32 {
+	if len(m.Classes) != 2 {
+		panic("textclass: Margin needs a model of two classes")
+	}
+	mask := uint32(1)<<m.bits - 1
+	var s int32
+	for _, f := range features {
+		i := int(f&mask) * 2
+		s += int32(m.w[i+1]) - int32(m.w[i])
+	}
+	return s
+}
+
+// Logit returns the log-odds of the second class for features whose margins
+// sum to margin, n features in all: the probability Predict gives is
+// 1/(1+exp(-Logit)).
+func (m *Model) Logit(margin int32, n int) float64 {
+	z := float64(m.bias[1]) - float64(m.bias[0])
+	if n > 0 {
+		z += float64(margin) * float64(m.scale) / math.Sqrt(float64(n))
+	}
+	return z
+}
+
 // sum adds each feature's int8 weights into acc, one int32 per class. It is
 // the hot path of every reply, so it adds eight classes at a time in the
 // lanes of two 64-bit words ("SIMD within a register"): each weight byte,
@@ -443,16 +472,24 @@ const (
 
 // Words appends word unigram and bigram features of ws.
 func (f Featurizer) Words(dst []uint32, ws []string) []uint32 {
-	for i, w := range ws {
-		if w == "" {
-			continue
-		}
-		dst = append(dst, hashBytes(seedWord, w))
-		if !f.NoBigrams && i+1 < len(ws) && ws[i+1] != "" {
-			h := hashBytes(seedBigram, w)
-			h = hashBytes(h^' ', ws[i+1])
-			dst = append(dst, h)
-		}
+	for i := range ws {
+		dst = f.WordAt(dst, ws, i)
+	}
+	return dst
+}
+
+// WordAt appends the features [Featurizer.Words] gives word i of ws: its
+// unigram, and its bigram with the word after it.
+func (f Featurizer) WordAt(dst []uint32, ws []string, i int) []uint32 {
+	w := ws[i]
+	if w == "" {
+		return dst
+	}
+	dst = append(dst, hashBytes(seedWord, w))
+	if !f.NoBigrams && i+1 < len(ws) && ws[i+1] != "" {
+		h := hashBytes(seedBigram, w)
+		h = hashBytes(h^' ', ws[i+1])
+		dst = append(dst, h)
 	}
 	return dst
 }
@@ -460,19 +497,29 @@ func (f Featurizer) Words(dst []uint32, ws []string) []uint32 {
 // Chars appends character n-gram features of text, with a space at each end
 // so that word beginnings and endings are features of their own.
 func (f Featurizer) Chars(dst []uint32, text string) []uint32 {
+	return f.CharsIn(dst, text, 0, len(text)+2)
+}
+
+// CharsIn appends the n-grams of [Featurizer.Chars] that begin at positions
+// from to to-1 of the text with its two end spaces (the space before text[i]
+// is position i, text[i] is i+1): a caller can group a message's features by
+// word, each word taking the n-grams from the space before it to its end, and
+// score a stretch of a long message from the words in it.
+func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
 	lo, hi := f.MinN, f.MaxN
 	if lo == 0 {
 		lo, hi = 3, 5
 	}
 	n := len(text) + 2
-	dst = slices.Grow(dst, n*(hi-lo+1))
+	from, to = max(from, 0), min(to, n)
+	dst = slices.Grow(dst, max(to-from, 0)*(hi-lo+1))
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
 			return ' '
 		}
 		return text[i-1]
 	}
-	for i := 0; i < n; i++ {
+	for i := from; i < to; i++ {
 		h := uint32(seedChar)
 		if i > 0 && i+hi < n {
 			// Inside the text, where the end spaces cannot fall: its bytes

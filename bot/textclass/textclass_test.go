@@ -218,3 +218,46 @@ func TestCharsInside(t *testing.T) {
 		}
 	}
 }
+
+// TestCharsInPieces: the n-grams of a text, taken word by word with CharsIn
+// (each word from the space before it to its end), are those of Chars in the
+// same order, so a message's features can be grouped by word.
+func TestCharsInPieces(t *testing.T) {
+	var f Featurizer
+	for _, text := range []string{"", "a", "ab", "i want to go", "one", "x yz"} {
+		ws := strings.Fields(text)
+		var got []uint32
+		off := 0
+		for k, w := range ws {
+			to := off + len(w) + 1
+			if k == len(ws)-1 {
+				to = len(text) + 2
+			}
+			got = f.CharsIn(got, text, off, to)
+			off += len(w) + 1
+		}
+		if len(ws) == 0 {
+			got = f.CharsIn(got, text, 0, len(text)+2)
+		}
+		if want := f.Chars(nil, text); !slices.Equal(got, want) {
+			t.Errorf("%q word by word: %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestMarginLogit: for two classes, a margin summed in pieces and its logit
+// give the probability Predict gives for all the features at once.
+func TestMarginLogit(t *testing.T) {
+	m, features := benchModel(2)
+	m.bias = []float32{0.3, -0.2}
+	for _, n := range []int{0, 1, 7, 150} {
+		fs := features[:n]
+		margin := m.Margin(fs[:n/2]) + m.Margin(fs[n/2:])
+		probs := make([]float64, 2)
+		m.Predict(fs, probs)
+		got := 1 / (1 + math.Exp(-m.Logit(margin, n)))
+		if math.Abs(got-probs[1]) > 1e-9 {
+			t.Errorf("%d features: Logit gives p=%v, Predict %v", n, got, probs[1])
+		}
+	}
+}
