@@ -337,7 +337,7 @@ func (t Training) CrisisExamples() []crisis.Example {
 	}
 	for _, e := range t.Examples {
 		for _, m := range e.Messages() {
-			out = append(out, crisis.Example{Text: m.Text, Voice: e.Voice})
+			out = append(out, crisis.Example{Text: m.Text, Voice: e.Voice, Ordinary: true})
 		}
 	}
 	return out

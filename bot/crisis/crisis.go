@@ -24,6 +24,7 @@ package crisis
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -86,8 +87,11 @@ type Detector struct {
 	neg     map[string]bool      // negation words, every language
 	self    map[string]bool      // first-person words
 	others  map[string]bool      // words naming another person
-	known   map[string]bool      // real words that must not be "corrected"
-	english map[string]bool      // the English lexicons' words
+	// lifeWord are the English words of life and death ("living", "dying"):
+	// "can't go on living" is a sign, "can't go on sitting here" is not.
+	lifeWord map[string]bool
+	known    map[string]bool // real words that must not be "corrected"
+	english  map[string]bool // the English lexicons' words
 	// benignWord are the benign patterns' words: never repaired, so idioms
 	// still match as written.
 	benignWord map[string]bool
@@ -189,6 +193,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		}
 	}
 	d.personWords(lexicons, english)
+	d.lifeWords(lexicons)
 	for _, lx := range lexicons {
 		lang := lx.Lang
 		for _, name := range sortedKeys(lx.Signals) {
@@ -404,6 +409,27 @@ func (d *Detector) personWords(lexicons []Lexicon, english map[string]bool) {
 	}
 }
 
+// lifeWords files the English words of the concepts of life and death.
+func (d *Detector) lifeWords(lexicons []Lexicon) {
+	d.lifeWord = map[string]bool{}
+	for _, lx := range lexicons {
+		if lx.Lang != "en" {
+			continue
+		}
+		for _, name := range []string{"live", "death"} {
+			for _, p := range lx.Concepts[name] {
+				for _, w := range strings.Fields(p) {
+					for _, alt := range strings.Split(w, "|") {
+						if !strings.HasPrefix(alt, "~") {
+							d.lifeWord[normWord(alt)] = true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // allIn reports whether every word of a normalised pattern is in set.
 func allIn(set map[string]bool, pattern string) bool {
 	for _, w := range strings.Fields(pattern) {
@@ -536,10 +562,21 @@ type scratch struct {
 	hits    []hit
 	uniq    []string
 	uniqCls []wordClass
-	fired   []string
-	feat    []uint32
-	prob    [2]float64
-	sb      strings.Builder
+	fired   []firedRule
+	// The learned layer's features, grouped by word: first the rules', then
+	// each of uniq's (word k's end at ends[k]). The whole message's are
+	// feat[:whole].
+	feat   []uint32
+	ends   []int32
+	whole  int
+	uniqAt []int32 // ws index → uniq index (-1 before the first word)
+	margin []int32 // each word's margin, for the windows
+	count  []int32 // each word's number of features
+	sign   []int32 // how many signs or judged concepts begin at each word
+	// allWords has features found for every word, past maxModelText: the
+	// training measures windows over the whole of a long message.
+	allWords bool
+	sb       strings.Builder
 }
 
 type hit struct {
@@ -579,10 +616,9 @@ func (d *Detector) check(sc *scratch, raw, norm string) Finding {
 	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw, ascii)
 	sc.fired = sc.fired[:0]
 	f := d.rules(sc.ws, sc.hits, &sc.fired)
-	sc.feat = d.features(sc.feat[:0], sc, sc.ws, sc.fired)
+	d.features(sc, sc.ws, sc.fired)
 	if d.model != nil && d.enoughToJudge(sc.ws, sc.hits) {
-		d.model.Predict(sc.feat, sc.prob[:])
-		f.Score = sc.prob[1]
+		f.Score = sigmoid(d.model.Logit(d.model.Margin(sc.feat[:sc.whole]), sc.whole))
 		if !f.Crisis && f.Score >= d.threshold {
 			f.Crisis, f.Construct, f.Rule = true, "model", "model"
 			f.Other = d.hasConcept(sc.hits, "other") && !d.anySelf(sc.ws)
@@ -735,50 +771,71 @@ func (d *Detector) anySelf(ws []string) bool {
 // features are the learned layer's inputs: character n-grams of the repaired
 // words, word uni- and bigrams, and the rules that fired and the context found
 // (not every concept: "my wife wants" is a household and a desire in many an
-// ordinary question).
-func (d *Detector) features(dst []uint32, sc *scratch, ws []string, fired []string) []uint32 {
+// ordinary question). They are written to sc grouped by word, so that a window
+// of a long message can be scored from the words in it.
+func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// A word said again at once ("no no no", "blah blah blah") says it once:
-	// the model must not read volume as meaning. And it reads at most
-	// maxModelText bytes: the signs in a pasted diary are the rules' to find.
-	sc.uniq, sc.uniqCls = sc.uniq[:0], sc.uniqCls[:0]
+	// the model must not read volume as meaning.
+	sc.uniq, sc.uniqCls, sc.uniqAt = sc.uniq[:0], sc.uniqCls[:0], sc.uniqAt[:0]
 	sc.sb.Reset()
 	prev := ""
 	for i, w := range ws {
-		if w == "" || w == prev {
-			continue
+		if w != "" && w != prev {
+			prev = w
+			sc.uniq = append(sc.uniq, w)
+			sc.uniqCls = append(sc.uniqCls, sc.cls[i])
+			if sc.sb.Len() > 0 {
+				sc.sb.WriteByte(' ')
+			}
+			sc.sb.WriteString(w)
 		}
-		if sc.sb.Len()+len(w) >= maxModelText {
-			break
-		}
-		prev = w
-		sc.uniq = append(sc.uniq, w)
-		sc.uniqCls = append(sc.uniqCls, sc.cls[i])
-		if sc.sb.Len() > 0 {
-			sc.sb.WriteByte(' ')
-		}
-		sc.sb.WriteString(w)
+		sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
 	}
-	dst = d.feat.Chars(dst, sc.sb.String())
-	dst = d.feat.Words(dst, sc.uniq)
+	text := sc.sb.String()
+	feat := sc.feat[:0]
+	for _, r := range fired {
+		feat = append(feat, textclass.Feature(r.name))
+	}
+	sc.ends = sc.ends[:0]
+	sc.whole = len(feat)
 	// Words in a negation's reach are features of their own, so "can't keep
 	// going" and "need to keep going" part ways ("not_keep", "not_going").
-	reach := 0
-	for i, w := range sc.uniq {
-		switch c := sc.uniqCls[i]; {
+	reach, off := 0, 0
+	for k, w := range sc.uniq {
+		// Word k's character n-grams run from the space before it (position
+		// off of the text with its end spaces) to its end; the last word's
+		// to the end.
+		to := off + len(w) + 1
+		if k == len(sc.uniq)-1 {
+			to = len(text) + 2
+		}
+		feat = d.feat.CharsIn(feat, text, off, to)
+		feat = d.feat.WordAt(feat, sc.uniq, k)
+		switch c := sc.uniqCls[k]; {
 		case c&classNeg != 0:
 			reach = 3
 		case c&classBreak != 0:
 			reach = 0
 		case reach > 0:
-			dst = append(dst, textclass.Feature("not_"+w))
+			feat = append(feat, textclass.Feature("not_"+w))
 			reach--
 		}
+		sc.ends = append(sc.ends, int32(len(feat)))
+		if to > maxModelText {
+			// The whole message's score reads its first maxModelText bytes.
+			// Only the training's measure of windows reads all of it.
+			if !sc.allWords {
+				break
+			}
+		} else {
+			sc.whole = len(feat)
+		}
+		off = to
 	}
-	for _, r := range fired {
-		dst = append(dst, textclass.Feature(r))
-	}
-	return dst
+	sc.feat = feat
 }
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))

@@ -210,6 +210,14 @@ func TestSignsStayNear(t *testing.T) {
 		{"my friend is on the bridge now and won't answer her phone", true},
 		{"the pills are on my desk and it's tonight", true},
 		{"ich hab mir ein seil gekauft, heute nacht mach ich schluss", true},
+		// A context that frames a sign (the past, a professional, a general
+		// question) frames what is near it, not a sign paragraphs away.
+		{"Years ago I was in a bad place." + filler + "I want to die, I mean it.", true},
+		{"I'm a nurse and I have a question." + filler + "Honestly I want to kill myself.", true},
+		{"Years ago I wanted to die, but I'm better now.", false},
+		// What the writer cannot go on doing is an activity, not a life.
+		{"I can't go on just sitting in the chair watching the telly, is there a group near me?", false},
+		{"I can't go on living like this", true},
 	}
 	for _, tt := range tests {
 		// The rules, not the learned layer: it weighs a short sentence on

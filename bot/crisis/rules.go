@@ -1,6 +1,9 @@
 package crisis
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // The rules combine concepts into signs of crisis, so that a combination no
 // lexicon lists as a sentence is still caught. Each rule names the concepts it
@@ -14,15 +17,27 @@ type candidate struct {
 	lang            string
 }
 
+// firedRule is a rule that fired, or a context found, with the word it was
+// found at (-1: a script without spaces, no word): a feature of the learned
+// layer, which a window of a long message holds if it holds that word.
+type firedRule struct {
+	name string
+	at   int
+}
+
 // rules turns the hits into a finding.
 // The rules fired (kept or set aside by context) are appended to fired, as
 // features of the learned layer.
-func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
+func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 	var (
 		cands                 []candidate
 		hasPast, hasProf, ask bool
 		hasOther, hasExposure bool
 		nows                  []hit
+		// the contexts that frame a sign, looked for near it
+		pasts, profs, frames []hit
+		// where each context was first found, for the learned layer
+		pastAt, profAt, askAt, otherAt, exposureAt int
 	)
 	for _, h := range hits {
 		if h.e.kind != kindConcept {
@@ -36,14 +51,23 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 				nows = append(nows, h)
 			}
 		case "exposure":
+			exposureAt = firstAt(hasExposure, exposureAt, h)
 			hasExposure = true
+			frames = append(frames, h)
 		case "past":
+			pastAt = firstAt(hasPast, pastAt, h)
 			hasPast = true
+			pasts, frames = append(pasts, h), append(frames, h)
 		case "professional":
+			profAt = firstAt(hasProf, profAt, h)
 			hasProf = true
+			profs, frames = append(profs, h), append(frames, h)
 		case "asking":
+			askAt = firstAt(ask, askAt, h)
 			ask = true
+			frames = append(frames, h)
 		case "other":
+			otherAt = firstAt(hasOther, otherAt, h)
 			hasOther = true
 		}
 	}
@@ -59,7 +83,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			lang = b.e.lang
 		}
 		cands = append(cands, candidate{construct: construct, rule: rule, start: start, end: end, lang: lang})
-		*fired = append(*fired, rule)
+		*fired = append(*fired, firedRule{rule, start})
 	}
 
 	// Signals: enough alone, unless negated ("I'm not suicidal"). A signal
@@ -113,7 +137,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			// A short word ("od", "sh") is another word in other languages and
 			// in chat: it counts only as the writer's or another person's.
 			short := a.start >= 0 && a.end-a.start == 1 && len(ws[a.start]) <= 3
-			if first || d.otherBefore(ws, a.start) || (!short && !(hasProf || ask || hasExposure || hasPast)) {
+			if first || d.otherBefore(ws, a.start) || (!short && !nearAny(c, frames, frameReach)) {
 				add(mentionConstruct(ws, a), "mention", a, a)
 			}
 		case "desire":
@@ -203,7 +227,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 			}
 		case "risk":
 			for j, b := range hits {
-				if j > i && b.e.kind == kindConcept && b.e.name == "risk" && b.pattern != a.pattern && near(a, b, signReach) && d.personNear(ws, span(a, b)) {
+				if j > i && b.e.kind == kindConcept && b.e.name == "risk" && b.pattern != a.pattern && near(a, b, signReach) && d.personNear(ws, span(a, b)) && !d.goesOnDoing(ws, a, b) {
 					// "i'm a burden and there's no way out"
 					add("risk", "risk+risk", a, b)
 				}
@@ -216,18 +240,20 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 	for _, flag := range []struct {
 		on   bool
 		name string
-	}{{hasPast, "past"}, {hasProf, "professional"}, {ask, "asking"}, {hasExposure, "exposure"}, {hasOther, "other"}} {
+		at   int
+	}{{hasPast, "context:past", pastAt}, {hasProf, "context:professional", profAt}, {ask, "context:asking", askAt},
+		{hasExposure, "context:exposure", exposureAt}, {hasOther, "context:other", otherAt}} {
 		if flag.on {
-			*fired = append(*fired, "context:"+flag.name)
+			*fired = append(*fired, firedRule{flag.name, flag.at})
 		}
 	}
 	var f Finding
 	for _, c := range cands {
-		if hasPast && !nearAny(c, nows, 8) && !d.presentDesire(ws, c) {
+		if nearAny(c, pasts, frameReach) && !nearAny(c, nows, 8) && !d.presentDesire(ws, c) {
 			continue
 		}
 		first := d.firstPerson(ws, c)
-		if hasProf && !first {
+		if nearAny(c, profs, frameReach) && !first {
 			continue
 		}
 		if !f.Crisis {
@@ -241,6 +267,34 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]string) Finding {
 		}
 	}
 	return f
+}
+
+// goesOnDoing reports whether two risk signs read over the same words ("can't
+// go on", read twice, is a sign alone) are followed by what the writer cannot
+// go on doing: "can't go on just sitting in the chair", "can't go on holding
+// all of this by myself" are about an activity, not a life. "can't go on
+// living" is still a sign (living is a word of life).
+func (d *Detector) goesOnDoing(ws []string, a, b hit) bool {
+	if a.start < 0 || a.start != b.start || a.end != b.end {
+		return false
+	}
+	for j := a.end; j < len(ws) && j <= a.end+1; j++ {
+		w := ws[j]
+		if w == "just" || w == "" {
+			continue
+		}
+		return len(w) > 4 && strings.HasSuffix(w, "ing") && !d.lifeWord[w]
+	}
+	return false
+}
+
+// firstAt is where a context was first found: at, if seen already, else h's
+// word.
+func firstAt(seen bool, at int, h hit) int {
+	if seen {
+		return at
+	}
+	return h.start
 }
 
 // negated reports whether a negation ("not", "never", "dont", and their like
@@ -383,6 +437,11 @@ const (
 	// personReach is how far from a sign the person it is about is looked
 	// for.
 	personReach = 8
+	// frameReach is how far from a sign a context that frames it (the past,
+	// a professional's or a general question, the news) is looked for: a few
+	// sentences, not a whole long message, in which "years ago" or "my
+	// therapist" three paragraphs up says nothing of tonight.
+	frameReach = 20
 )
 
 // span is the stretch of words from the first of a and b to the end of the
