@@ -183,11 +183,9 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	// "nao quero mais viver") is known to negate on purpose.
 	for _, lx := range lexicons {
 		for _, p := range lx.Concepts["negation"] {
-			for _, w := range strings.Fields(normPattern(p)) {
-				for _, a := range strings.Split(w, "|") {
-					if !strings.HasPrefix(a, "~") && (lx.Lang == "en" || (len(a) > 2 && !english[a])) {
-						d.neg[a] = true
-					}
+			for _, a := range patternWords(normPattern(p)) {
+				if lx.Lang == "en" || (len(a) > 2 && !english[a]) {
+					d.neg[a] = true
 				}
 			}
 		}
@@ -418,28 +416,33 @@ func (d *Detector) lifeWords(lexicons []Lexicon) {
 		}
 		for _, name := range []string{"live", "death"} {
 			for _, p := range lx.Concepts[name] {
-				for _, w := range strings.Fields(p) {
-					for _, alt := range strings.Split(w, "|") {
-						if !strings.HasPrefix(alt, "~") {
-							d.lifeWord[normWord(alt)] = true
-						}
-					}
+				for _, w := range patternWords(p) {
+					d.lifeWord[normWord(w)] = true
 				}
 			}
 		}
 	}
 }
 
+// patternWords are the words of a pattern, every alternative of each ("cant
+// ~1 go|carry" gives "cant", "go", "carry"), without its gaps ("~1").
+func patternWords(pattern string) []string {
+	var out []string
+	for _, w := range strings.Fields(pattern) {
+		for _, a := range strings.Split(w, "|") {
+			if !strings.HasPrefix(a, "~") {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
 // allIn reports whether every word of a normalised pattern is in set.
 func allIn(set map[string]bool, pattern string) bool {
-	for _, w := range strings.Fields(pattern) {
-		if strings.HasPrefix(w, "~") {
-			continue
-		}
-		for _, a := range strings.Split(w, "|") {
-			if !set[a] {
-				return false
-			}
+	for _, a := range patternWords(pattern) {
+		if !set[a] {
+			return false
 		}
 	}
 	return pattern != ""
@@ -570,9 +573,6 @@ type scratch struct {
 	ends   []int32
 	whole  int
 	uniqAt []int32 // ws index → uniq index (-1 before the first word)
-	margin []int32 // each word's margin, for the windows
-	count  []int32 // each word's number of features
-	sign   []int32 // how many signs or judged concepts begin at each word
 	// allWords has features found for every word, past maxModelText: the
 	// training measures windows over the whole of a long message.
 	allWords bool
@@ -781,6 +781,11 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	prev := ""
 	for i, w := range ws {
 		if w != "" && w != prev {
+			if sc.sb.Len()+1 > maxModelText && !sc.allWords {
+				// The text holds a word past the whole message's last, whose
+				// n-grams reach into it: enough for the learned layer.
+				break
+			}
 			prev = w
 			sc.uniq = append(sc.uniq, w)
 			sc.uniqCls = append(sc.uniqCls, sc.cls[i])
@@ -809,6 +814,11 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 		if k == len(sc.uniq)-1 {
 			to = len(text) + 2
 		}
+		if to > maxModelText && !sc.allWords {
+			// The whole message's score reads its first maxModelText bytes.
+			// Only the training's measure of windows reads all of it.
+			break
+		}
 		feat = d.feat.CharsIn(feat, text, off, to)
 		feat = d.feat.WordAt(feat, sc.uniq, k)
 		switch c := sc.uniqCls[k]; {
@@ -821,13 +831,7 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			reach--
 		}
 		sc.ends = append(sc.ends, int32(len(feat)))
-		if to > maxModelText {
-			// The whole message's score reads its first maxModelText bytes.
-			// Only the training's measure of windows reads all of it.
-			if !sc.allWords {
-				break
-			}
-		} else {
+		if to <= maxModelText {
 			sc.whole = len(feat)
 		}
 		off = to

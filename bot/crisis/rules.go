@@ -30,14 +30,11 @@ type firedRule struct {
 // features of the learned layer.
 func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 	var (
-		cands                 []candidate
-		hasPast, hasProf, ask bool
-		hasOther, hasExposure bool
-		nows                  []hit
-		// the contexts that frame a sign, looked for near it
+		cands []candidate
+		nows  []hit
+		// The contexts that frame a sign (frames: the past, a professional, a
+		// question in general, the news), looked for near it.
 		pasts, profs, frames []hit
-		// where each context was first found, for the learned layer
-		pastAt, profAt, askAt, otherAt, exposureAt int
 	)
 	for _, h := range hits {
 		if h.e.kind != kindConcept {
@@ -50,25 +47,12 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 			if h.start < 0 || !calmNow[ws[h.start]] {
 				nows = append(nows, h)
 			}
-		case "exposure":
-			exposureAt = firstAt(hasExposure, exposureAt, h)
-			hasExposure = true
+		case "exposure", "asking":
 			frames = append(frames, h)
 		case "past":
-			pastAt = firstAt(hasPast, pastAt, h)
-			hasPast = true
 			pasts, frames = append(pasts, h), append(frames, h)
 		case "professional":
-			profAt = firstAt(hasProf, profAt, h)
-			hasProf = true
 			profs, frames = append(profs, h), append(frames, h)
-		case "asking":
-			askAt = firstAt(ask, askAt, h)
-			ask = true
-			frames = append(frames, h)
-		case "other":
-			otherAt = firstAt(hasOther, otherAt, h)
-			hasOther = true
 		}
 	}
 	add := func(construct, rule string, a, b hit) {
@@ -237,14 +221,10 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 
 	// Context: a calm account of the past, or a professional asking in general,
 	// is not a crisis now. A sign of the present ("tonight", "now") keeps it.
-	for _, flag := range []struct {
-		on   bool
-		name string
-		at   int
-	}{{hasPast, "context:past", pastAt}, {hasProf, "context:professional", profAt}, {ask, "context:asking", askAt},
-		{hasExposure, "context:exposure", exposureAt}, {hasOther, "context:other", otherAt}} {
-		if flag.on {
-			*fired = append(*fired, firedRule{flag.name, flag.at})
+	for _, c := range contextFeatures {
+		// At the word where it was first found.
+		if i := slices.IndexFunc(hits, func(h hit) bool { return h.e.kind == kindConcept && h.e.name == c.concept }); i >= 0 {
+			*fired = append(*fired, firedRule{c.feature, hits[i].start})
 		}
 	}
 	var f Finding
@@ -257,7 +237,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 			continue
 		}
 		if !f.Crisis {
-			f = Finding{Crisis: true, Construct: c.construct, Rule: c.rule, Lang: c.lang, Other: hasOther}
+			f = Finding{Crisis: true, Construct: c.construct, Rule: c.rule, Lang: c.lang, Other: d.hasConcept(hits, "other")}
 		}
 		if first {
 			f.Other = false
@@ -267,6 +247,13 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 		}
 	}
 	return f
+}
+
+// contextFeatures are the contexts the learned layer is told of, with their
+// feature names.
+var contextFeatures = []struct{ concept, feature string }{
+	{"past", "context:past"}, {"professional", "context:professional"}, {"asking", "context:asking"},
+	{"exposure", "context:exposure"}, {"other", "context:other"},
 }
 
 // goesOnDoing reports whether two risk signs read over the same words ("can't
@@ -286,15 +273,6 @@ func (d *Detector) goesOnDoing(ws []string, a, b hit) bool {
 		return len(w) > 4 && strings.HasSuffix(w, "ing") && !d.lifeWord[w]
 	}
 	return false
-}
-
-// firstAt is where a context was first found: at, if seen already, else h's
-// word.
-func firstAt(seen bool, at int, h hit) int {
-	if seen {
-		return at
-	}
-	return h.start
 }
 
 // negated reports whether a negation ("not", "never", "dont", and their like

@@ -62,7 +62,6 @@ type Report struct {
 type LongScore struct {
 	Window       int     // the width chosen, in words
 	Threshold    float64 // the windows' threshold chosen
-	FalseWeight  float64 // how much a benign long message's false alarm weighs in F2
 	Crisis, Safe int
 	Hit          [3]int // crisis: rules, + whole message, + windows
 	False        [3]int // safe ones flagged, the same
@@ -123,12 +122,11 @@ type modelMeta struct {
 // the real words of the corpus (never "corrected" into crisis words); inputs is
 // a hash of the training files, saved so a stale model can be told apart.
 //
-// The windows a long message is read in are chosen the same way. There are
-// few long messages to learn from, so they are made: each held-out voice's
-// benign messages strung together into messages of 50 to 600 words, and, for
-// each of its crisis messages, such a string with that message inside. The
-// model trained without the voice scores them, and the width and threshold
-// that maximise F2 over them are kept.
+// Long messages are measured too (Report.Long). There are few to learn from,
+// so they are made (see makeLongs), and the model trained without a voice
+// scores that voice's: as a whole, and in windows of a few words, whose width
+// and threshold are chosen by F2 as the threshold is. The windows are
+// measured only; the detector does not use them.
 func Train(lexicons []Lexicon, examples []Example, known []string, inputs string) (*Model, Report, error) {
 	if len(examples) == 0 {
 		return nil, Report{}, errors.New("crisis: no training examples")
@@ -159,6 +157,7 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 	}
 	slices.Sort(voices)
 	classes := []string{"safe", "crisis"}
+
 	// Out-of-fold probabilities, one voice held out at a time. The other
 	// languages' messages (voices "lang-…") are few and each language's only
 	// source: they always train, and are scored in-sample, never held out.
@@ -252,9 +251,9 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 	}
 	rep.Long = chooseWindow(longs, scored, best)
 
-	var all []textclass.Example
-	for _, r := range rows {
-		all = append(all, r.ex)
+	all := make([]textclass.Example, len(rows))
+	for i, r := range rows {
+		all[i] = r.ex
 	}
 	m, err := textclass.Train(all, classes, modelOptions())
 	if err != nil {
@@ -268,8 +267,7 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 	return &Model{Classifier: m, Threshold: best, Known: known}, rep, nil
 }
 
-// windowWidths are the windows' widths tried, in words: from a short message's
-// length to a long paragraph's.
+// windowWidths are the windows' widths tried, in words: about a sentence.
 var windowWidths = []int{6, 8, 10, 12, 16}
 
 // A long message made for the cross-validation.
@@ -329,54 +327,60 @@ func makeLongs(examples []Example, voices []string) []longMessage {
 	return out
 }
 
-// windowLogit is the highest log-odds of crisis of any width words in a row
-// of the message in sc, with the rules' features found at those words (and
-// those found at no word, in every window), and the first word of that window.
-// Each word's weights are summed once, and each window from those sums.
-func windowLogit(m *textclass.Model, sc *scratch, width int) (float64, int) {
-	n := len(sc.ends) // every word, with sc.allWords
-	if n == 0 {
-		return math.Inf(-1), 0
-	}
-	sc.margin, sc.count = sc.margin[:0], sc.count[:0]
+// wordSums are a long message's learned-layer sums, word by word: each
+// word's margin (see [textclass.Model.Margin]) and number of features with the
+// rules' features found at it, and how many signs or judged concepts begin at
+// it; every* are those found at no word (a script without spaces), which every
+// window holds. Summed once, they score a window of any width.
+type wordSums struct {
+	margin, count, sign    []int32
+	everyM, everyN, everyS int32
+}
+
+// sumWords sums the message in sc (read with sc.allWords) word by word.
+func sumWords(m *textclass.Model, sc *scratch) wordSums {
+	n := len(sc.ends)
+	s := wordSums{margin: make([]int32, n), count: make([]int32, n), sign: make([]int32, n)}
 	from := int32(len(sc.fired))
-	for _, end := range sc.ends {
-		sc.margin = append(sc.margin, m.Margin(sc.feat[from:end]))
-		sc.count = append(sc.count, end-from)
+	for k, end := range sc.ends {
+		s.margin[k], s.count[k] = m.Margin(sc.feat[from:end]), end-from
 		from = end
 	}
-	var everyM, everyN int32
+	at := func(ws int) int { return min(max(int(sc.uniqAt[ws]), 0), n-1) }
 	for j, r := range sc.fired {
 		fm := m.Margin(sc.feat[j : j+1])
-		if r.at < 0 {
-			everyM, everyN = everyM+fm, everyN+1
+		if r.at < 0 || n == 0 {
+			s.everyM, s.everyN = s.everyM+fm, s.everyN+1
 			continue
 		}
-		k := min(max(sc.uniqAt[r.at], 0), int32(n-1))
-		sc.margin[k] += fm
-		sc.count[k]++
+		s.margin[at(r.at)] += fm
+		s.count[at(r.at)]++
 	}
 	// A window is judged only if the lexicons found something in it: a
 	// signal, or a concept that makes even a short message worth judging.
-	sc.sign = slices.Grow(sc.sign[:0], n)[:n]
-	clear(sc.sign)
-	everyS := int32(0)
 	for _, h := range sc.hits {
 		if h.e.kind != kindSignal && !judgeConcepts[h.e.name] {
 			continue
 		}
-		if h.start < 0 {
-			everyS++
-		} else if k := sc.uniqAt[h.start]; k >= 0 && int(k) < n {
-			sc.sign[k]++
+		if h.start < 0 || n == 0 {
+			s.everyS++
+		} else {
+			s.sign[at(h.start)]++
 		}
 	}
+	return s
+}
+
+// best is the highest log-odds of crisis of any width words in a row that
+// holds a sign, and the first word of that window; -Inf if none does.
+func (s wordSums) best(m *textclass.Model, width int) (float64, int) {
 	best, at := math.Inf(-1), 0
-	sumM, sumN, sumS := everyM, everyN, everyS
+	sumM, sumN, sumS := s.everyM, s.everyN, s.everyS
+	n := len(s.margin)
 	for k := range n {
-		sumM, sumN, sumS = sumM+sc.margin[k], sumN+sc.count[k], sumS+sc.sign[k]
+		sumM, sumN, sumS = sumM+s.margin[k], sumN+s.count[k], sumS+s.sign[k]
 		if k >= width {
-			sumM, sumN, sumS = sumM-sc.margin[k-width], sumN-sc.count[k-width], sumS-sc.sign[k-width]
+			sumM, sumN, sumS = sumM-s.margin[k-width], sumN-s.count[k-width], sumS-s.sign[k-width]
 		}
 		if (k >= width-1 || k == n-1) && sumS > 0 {
 			if z := m.Logit(sumM, int(sumN)); z > best {
@@ -417,10 +421,11 @@ func (d *Detector) scoreLong(sc *scratch, m *textclass.Model, l longMessage) lon
 		return s
 	}
 	s.whole = sigmoid(m.Logit(m.Margin(sc.feat[:sc.whole]), sc.whole))
+	sums := sumWords(m, sc)
 	for i, w := range windowWidths {
 		s.window[i] = math.Inf(-1)
 		if len(sc.uniq) > w {
-			s.window[i], _ = windowLogit(m, sc, w)
+			s.window[i], _ = sums.best(m, w)
 		}
 	}
 	return s

@@ -83,14 +83,14 @@ func TestWindows(t *testing.T) {
 	short := "i just want to die"
 	d.check(sc, short, short)
 	whole := m.Logit(m.Margin(sc.feat[:sc.whole]), sc.whole)
-	if z, at := windowLogit(m, sc, 12); math.Abs(z-whole) > 1e-9 || at != 0 {
+	if z, at := sumWords(m, sc).best(m, 12); math.Abs(z-whole) > 1e-9 || at != 0 {
 		t.Errorf("%q in one window: logit %v at %d, want the whole message's %v at 0", short, z, at, whole)
 	}
 
 	story := strings.Repeat("we went to the park and the garden was lovely and mum is having her tea ", 20)
 	for _, text := range []string{short + " " + story, story + short + " " + story, story + short} {
 		d.check(sc, text, normalizeText(text))
-		z, at := windowLogit(m, sc, 12)
+		z, at := sumWords(m, sc).best(m, 12)
 		got := strings.Join(sc.uniq[at:at+12], " ")
 		if !strings.Contains(got, "want to die") {
 			t.Errorf("the highest window is %q, want the one with the sign", got)
@@ -100,7 +100,7 @@ func TestWindows(t *testing.T) {
 		}
 	}
 	d.check(sc, story, normalizeText(story))
-	if z, _ := windowLogit(m, sc, 12); !math.IsInf(z, -1) {
+	if z, _ := sumWords(m, sc).best(m, 12); !math.IsInf(z, -1) {
 		t.Errorf("a story with nothing the lexicons know has a window judged (logit %v)", z)
 	}
 }
