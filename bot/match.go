@@ -538,10 +538,7 @@ func (m *matcher) lookup(norm string) (first, second match, conf1, conf2 float64
 // analyze is [matcher.lookup] on the caller's scratch, which keeps the
 // message's words (typos corrected) in sc.ws for further use.
 func (m *matcher) analyze(sc *scratch, norm string) (first, second match, conf1, conf2 float64) {
-	sc.ws = textnorm.Words(sc.ws[:0], norm)
-	if len(sc.ws) > maxQueryWords {
-		sc.ws = sc.ws[:maxQueryWords]
-	}
+	sc.ws = textnorm.Words(sc.ws[:0], textnorm.FirstWords(norm, maxQueryWords))
 	var content, unknown int
 	sc.terms, sc.words, content, unknown = m.analyzeQuery(sc.terms[:0], sc.words, sc.ws)
 	first, second = m.rank(sc.terms, sc.scores, sc.qScores, sc.qBest)

@@ -98,10 +98,15 @@ type Detector struct {
 	cjkBenign  []string            // benign substrings of scripts without spaces
 	emoji      map[rune]string     // emoji read as words
 	class      map[string]wordInfo // known, english, vocab, benignWord, spell1 and the sets' vocab at once
-	model      *textclass.Model
-	threshold  float64
-	feat       textclass.Featurizer
-	pool       sync.Pool
+	// short is class for the words of one to three letters a to z, by
+	// shortIndex: half the words of an English text ("i", "the", "and",
+	// "my"), which a long message then reads from one small array instead
+	// of hashing each into a map of some 30,000 words.
+	short     []wordInfo
+	model     *textclass.Model
+	threshold float64
+	feat      textclass.Featurizer
+	pool      sync.Pool
 }
 
 type kind uint8
@@ -344,8 +349,42 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		info.id = id
 		d.class[w] = info
 	}
+	d.short = make([]wordInfo, shortWordsLen)
+	for w, info := range d.class {
+		if i, ok := shortIndex(w); ok {
+			d.short[i] = info
+		}
+	}
 	d.pool.New = func() any { return new(scratch) }
 	return d, nil
+}
+
+// info returns what the detector knows of w.
+func (d *Detector) info(w string) wordInfo {
+	if i, ok := shortIndex(w); ok {
+		return d.short[i]
+	}
+	return d.class[w]
+}
+
+// shortWordsLen is the number of words shortIndex numbers: 27 symbols (none
+// and a to z) in each of three places.
+const shortWordsLen = 27 * 27 * 27
+
+// shortIndex numbers the words of one to three letters a to z.
+func shortIndex(w string) (int, bool) {
+	if len(w) == 0 || len(w) > 3 {
+		return 0, false
+	}
+	i := 0
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if c < 'a' || c > 'z' {
+			return 0, false
+		}
+		i = i*27 + int(c-'a') + 1
+	}
+	return i, true
 }
 
 // wordInfo is what the detector knows of a word, in one lookup: reading a
@@ -576,7 +615,9 @@ type scratch struct {
 	// allWords has features found for every word, past maxModelText: the
 	// training measures windows over the whole of a long message.
 	allWords bool
-	sb       strings.Builder
+	// text is the learned layer's text, kept from check to check: a
+	// strings.Builder starts empty after Reset and grows anew each time.
+	text []byte
 }
 
 type hit struct {
@@ -777,11 +818,11 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// A word said again at once ("no no no", "blah blah blah") says it once:
 	// the model must not read volume as meaning.
 	sc.uniq, sc.uniqCls, sc.uniqAt = sc.uniq[:0], sc.uniqCls[:0], sc.uniqAt[:0]
-	sc.sb.Reset()
+	sc.text = sc.text[:0]
 	prev := ""
 	for i, w := range ws {
 		if w != "" && w != prev {
-			if sc.sb.Len()+1 > maxModelText && !sc.allWords {
+			if len(sc.text)+1 > maxModelText && !sc.allWords {
 				// The text holds a word past the whole message's last, whose
 				// n-grams reach into it: enough for the learned layer.
 				break
@@ -789,14 +830,14 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			prev = w
 			sc.uniq = append(sc.uniq, w)
 			sc.uniqCls = append(sc.uniqCls, sc.cls[i])
-			if sc.sb.Len() > 0 {
-				sc.sb.WriteByte(' ')
+			if len(sc.text) > 0 {
+				sc.text = append(sc.text, ' ')
 			}
-			sc.sb.WriteString(w)
+			sc.text = append(sc.text, w...)
 		}
 		sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
 	}
-	text := sc.sb.String()
+	text := string(sc.text)
 	feat := sc.feat[:0]
 	for _, r := range fired {
 		feat = append(feat, textclass.Feature(r.name))

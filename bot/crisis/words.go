@@ -21,7 +21,7 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 	english := 0
 	sc.info = sc.info[:0]
 	for _, w := range raw {
-		info := d.class[w]
+		info := d.info(w)
 		sc.info = append(sc.info, info)
 		if info.class&(classKnown|classEnglish) != 0 {
 			english++
@@ -55,7 +55,7 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 // sc.cls.
 func (d *Detector) lookup(sc *scratch, ws []string) {
 	for _, w := range ws {
-		info := d.class[w]
+		info := d.info(w)
 		sc.ids, sc.cls = append(sc.ids, info.id), append(sc.cls, info.class)
 	}
 }

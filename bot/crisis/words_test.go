@@ -88,3 +88,47 @@ func TestRealWords(t *testing.T) {
 		t.Errorf("RealWords = %q, want %q", got, want)
 	}
 }
+
+// TestShortWords: the array of short words says of each what the map says,
+// and numbers no two words alike.
+func TestShortWords(t *testing.T) {
+	lex := []Lexicon{{Lang: "en", Concepts: map[string][]string{
+		"death":  {"die", "dead"},
+		"desire": {"want to", "i wanna"},
+		"self":   {"me", "my", "i"},
+	}}}
+	d, err := New(lex, &Model{Known: []string{"the", "and", "cat", "a", "zzz", "dog's", "cafe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]string{}
+	const az = "abcdefghijklmnopqrstuvwxyz"
+	var all []string
+	for _, a := range az {
+		all = append(all, string(a))
+		for _, b := range az {
+			all = append(all, string(a)+string(b))
+			for _, c := range az {
+				all = append(all, string(a)+string(b)+string(c))
+			}
+		}
+	}
+	for _, w := range all {
+		i, ok := shortIndex(w)
+		if !ok {
+			t.Fatalf("shortIndex(%q) is not ok", w)
+		}
+		if other, dup := seen[i]; dup {
+			t.Fatalf("shortIndex numbers %q and %q alike", w, other)
+		}
+		seen[i] = w
+	}
+	for _, w := range append(all, "", "dog's", "cafe", "die!", "é", "1") {
+		if got, want := d.info(w), d.class[w]; got != want {
+			t.Errorf("info(%q) = %+v, the map says %+v", w, got, want)
+		}
+	}
+	if d.info("die").class&classVocab == 0 || d.info("the").class&classKnown == 0 {
+		t.Errorf("a crisis word or a known word reads as unknown: %+v %+v", d.info("die"), d.info("the"))
+	}
+}

@@ -160,6 +160,10 @@ type Set struct {
 	// phrase it starts. pairs marks the first words that begin such a pair.
 	byPair map[uint64][]int
 	pairs  []bool
+	// pairBits has the bit pairBit gives each pair of byPair set: most pairs
+	// of a message's words ("i was", "my mum") are no pattern's, and a bit
+	// in 8 KB that stays in the cache says so without hashing into byPair.
+	pairBits *bitset
 	// Phrases whose first slot has a prefix alternative ("suicid*"), indexed by
 	// the prefix's first two bytes: a word is tried only against the prefixes
 	// it could start with, not against all of them. byLead's lists also hold
@@ -167,12 +171,32 @@ type Set struct {
 	// list is in pattern order.
 	byLead map[[2]byte][]int
 	short  []int
+	// leadBits marks the first two bytes of byLead's keys, for the same
+	// reason as pairBits: most words begin no prefix alternative.
+	leadBits *bitset
 }
+
+// bitset is 2^16 bits: a filter in front of a map that most lookups miss.
+type bitset [1 << 16 / 64]uint64
+
+func (b *bitset) set(x uint16)      { b[x>>6] |= 1 << (x & 63) }
+func (b *bitset) has(x uint16) bool { return b[x>>6]&(1<<(x&63)) != 0 }
+
+// pairBit folds a pair of word numbers into the 16 bits of a bitset.
+func pairBit(a, b int32) uint16 {
+	h := uint32(a)*0x9E3779B1 ^ uint32(b)*0x85EBCA77
+	return uint16(h ^ h>>16)
+}
+
+func leadBit(w string) uint16 { return uint16(w[0])<<8 | uint16(w[1]) }
 
 // prefixed returns the phrases with a prefix alternative that w could match,
 // in pattern order.
 func (ps *Set) prefixed(w string) []int {
 	if len(w) < 2 {
+		return ps.short
+	}
+	if !ps.leadBits.has(leadBit(w)) {
 		return ps.short
 	}
 	if l, ok := ps.byLead[[2]byte{w[0], w[1]}]; ok {
@@ -198,7 +222,7 @@ func NewSet(srcs ...string) (*Set, error) { return NewSetIn(NewVocab(), srcs...)
 // NewSetIn compiles patterns whose words are numbered in v, so that the
 // numbers [Vocab.Lookup] gives once serve every set built on v.
 func NewSetIn(v *Vocab, srcs ...string) (*Set, error) {
-	ps := &Set{vocab: v, byPair: map[uint64][]int{}, byLead: map[[2]byte][]int{}}
+	ps := &Set{vocab: v, byPair: map[uint64][]int{}, byLead: map[[2]byte][]int{}, pairBits: new(bitset), leadBits: new(bitset)}
 	grow := func(id int32) {
 		for int(id) >= len(ps.byFirst) {
 			ps.byFirst = append(ps.byFirst, nil)
@@ -230,6 +254,7 @@ func NewSetIn(v *Vocab, srcs ...string) (*Set, error) {
 				for _, id2 := range p.slots[1].ids {
 					k := pairKey(id, id2)
 					ps.byPair[k] = append(ps.byPair[k], idx)
+					ps.pairBits.set(pairBit(id, id2))
 				}
 			}
 		} else {
@@ -266,6 +291,7 @@ func NewSetIn(v *Vocab, srcs ...string) (*Set, error) {
 	// Every lead's list holds the short-prefix phrases too, merged in order.
 	for l, list := range ps.byLead {
 		ps.byLead[l] = mergeSorted(list, ps.short)
+		ps.leadBits.set(leadBit(string(l[:])))
 	}
 	return ps, nil
 }
@@ -296,7 +322,7 @@ func (ps *Set) exact(ids []int32, i int) (a, b []int) {
 		return nil, nil
 	}
 	a = ps.byFirst[id]
-	if ps.pairs[id] && i+1 < len(ids) && ids[i+1] != 0 {
+	if ps.pairs[id] && i+1 < len(ids) && ids[i+1] != 0 && ps.pairBits.has(pairBit(id, ids[i+1])) {
 		b = ps.byPair[pairKey(id, ids[i+1])]
 	}
 	return a, b
@@ -347,7 +373,8 @@ func (ps *Set) matchesAt(ws []string, ids []int32, i int, exactOnly bool, s *see
 		if !ps.possible(k, s) {
 			continue
 		}
-		if e, ok := ps.phrases[k].matchAt(ws, ids, i); ok && !fn(k, e) {
+		// Indexed by its exact first word, which ws[i] is: the rest decides.
+		if e, ok := ps.phrases[k].rest(ws, ids, 1, i+1); ok && !fn(k, e) {
 			return true
 		}
 	}

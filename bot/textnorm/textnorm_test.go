@@ -3,6 +3,7 @@ package textnorm
 import (
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -135,4 +136,47 @@ func BenchmarkLong(b *testing.B) {
 			ws = Words(ws[:0], norm)
 		}
 	})
+}
+
+func TestWords(t *testing.T) {
+	for _, tc := range []struct {
+		norm string
+		want []string
+	}{
+		{"", nil},
+		{" ", nil},
+		{"a", []string{"a"}},
+		{"i want to talk", []string{"i", "want", "to", "talk"}},
+		{"  two  spaces  ", []string{"two", "spaces"}},
+		{"end ", []string{"end"}},
+		{" start", []string{"start"}},
+	} {
+		got := Words([]string{"kept"}, tc.norm)
+		if !slices.Equal(got, append([]string{"kept"}, tc.want...)) {
+			t.Errorf("Words(%q) = %q, want %q after what dst held", tc.norm, got[1:], tc.want)
+		}
+	}
+}
+
+func TestFirstWords(t *testing.T) {
+	for _, tc := range []struct {
+		norm string
+		n    int
+		want string
+	}{
+		{"", 3, ""},
+		{"one two three four", 2, "one two "},
+		{"one two three", 3, "one two three"},
+		{"one two three", 5, "one two three"},
+		{"  one  two  three", 1, "  one  "},
+		{"one", 0, ""},
+	} {
+		got := FirstWords(tc.norm, tc.n)
+		if got != tc.want {
+			t.Errorf("FirstWords(%q, %d) = %q, want %q", tc.norm, tc.n, got, tc.want)
+		}
+		if ws, all := Words(nil, got), Words(nil, tc.norm); !slices.Equal(ws, all[:min(tc.n, len(all))]) {
+			t.Errorf("FirstWords(%q, %d) holds %q, not the first words of %q", tc.norm, tc.n, ws, all)
+		}
+	}
 }
