@@ -21,6 +21,7 @@ const (
 	LexiconDir  = "crisis/lexicon" // one or more YAML files per language
 	CorpusDir   = "crisis/corpus"  // the learned layer's training messages, one file per voice
 	ExamplesDir = "examples"       // the matcher's example messages, one file per voice
+	StoriesDir  = "crisis/long"    // long messages, told as stories, one file per voice
 	CrisisModel = "models/crisis.model"
 	IntentModel = "models/intents.model"
 	StemTable   = "models/stems.txt" // bot.StemTable of the examples and topics
@@ -236,7 +237,7 @@ func (t Training) IntentExamples() []bot.IntentExample {
 // order, so a model can say which inputs made it.
 func TrainingInputs(fsys fs.FS) (string, error) {
 	h := sha256.New()
-	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile, TriageFile, EnglishWords} {
+	for _, pattern := range []string{LexiconDir + "/*.yaml", CorpusDir + "/*.yaml", StoriesDir + "/*.yaml", ExamplesDir + "/*.yaml", TopicsDir + "/*.md", SynonymsFile, TriageFile, EnglishWords} {
 		names, err := fs.Glob(fsys, pattern)
 		if err != nil {
 			return "", err
@@ -264,6 +265,77 @@ type CorpusFile struct {
 	Benign map[string][]string `yaml:"benign"`
 }
 
+// StoryFile is one crisis/long/*.yaml file: long messages in one voice, told
+// as stories of 150 to 500 words. The benign ones are heavy but show no
+// present danger (grief, a crisis long past, a friend's death years ago, the
+// news); in each crisis one a sentence or two, somewhere, shows a present
+// danger, recorded as its sign.
+type StoryFile struct {
+	File   string
+	Voice  string  `yaml:"voice"`
+	Benign []Story `yaml:"benign"`
+	Crisis []Story `yaml:"crisis"`
+}
+
+// Story is one long message.
+type Story struct {
+	Kind string `yaml:"kind"`
+	Sign string `yaml:"sign"` // crisis only: the words of Text that show the danger
+	Text string `yaml:"text"`
+	Line int    `yaml:"-"`
+}
+
+// storyKinds are the kinds a story may be of, benign and crisis.
+var storyKinds = [2][]string{
+	{"grief", "past", "someone-past", "low", "idiom", "professional", "media", "treatment", "home", "ordinary"},
+	{"desire", "plan", "preparation", "self-harm", "overdose", "abuse", "someone-else"},
+}
+
+// checkStories reports what would make a story file mislead the training: a
+// kind not listed, a crisis story whose sign is not in its text, a story too
+// short to be one.
+func (l *loader) checkStories(f *StoryFile, root *yaml.Node) {
+	for crisis, list := range [2][]Story{f.Benign, f.Crisis} {
+		for i := range list {
+			s := &list[i]
+			s.Line = storyLine(root, crisis == 1, i)
+			if !contains(storyKinds[crisis], s.Kind) {
+				l.add(f.File, s.Line, "story kind %q is not one of %v", s.Kind, storyKinds[crisis])
+			}
+			if n := len(strings.Fields(s.Text)); n < 100 {
+				l.add(f.File, s.Line, "a story of %d words: a long message has at least 100", n)
+			}
+			sign := strings.Join(strings.Fields(s.Sign), " ")
+			switch {
+			case crisis == 1 && sign == "":
+				l.add(f.File, s.Line, "a crisis story needs its sign: the words that show the danger")
+			case crisis == 1 && !strings.Contains(strings.Join(strings.Fields(s.Text), " "), sign):
+				l.add(f.File, s.Line, "the sign %q is not in the story's text", s.Sign)
+			case crisis == 0 && sign != "":
+				l.add(f.File, s.Line, "a benign story has no sign")
+			}
+		}
+	}
+}
+
+// storyLine finds the line of the i-th benign or crisis story in a file.
+func storyLine(root *yaml.Node, crisis bool, i int) int {
+	key := "benign"
+	if crisis {
+		key = "crisis"
+	}
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	for k := 0; k+1 < len(doc.Content); k += 2 {
+		if doc.Content[k].Value == key && i < len(doc.Content[k+1].Content) {
+			return doc.Content[k+1].Content[i].Line
+		}
+	}
+	return 0
+}
+
 // ExampleFile is one examples/*.yaml file: messages in one voice, by intent.
 type ExampleFile struct {
 	File       string
@@ -278,6 +350,7 @@ type ExampleFile struct {
 // Training is everything the models learn from.
 type Training struct {
 	Corpus   []CorpusFile
+	Stories  []StoryFile
 	Examples []ExampleFile
 }
 
@@ -303,6 +376,17 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 				c.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
 			}
 			t.Corpus = append(t.Corpus, c)
+		}
+	})
+	read(StoriesDir, func(name string, root *yaml.Node) {
+		var f StoryFile
+		if l.decode(name, root, &f) {
+			f.File = name
+			if f.Voice == "" {
+				f.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
+			}
+			l.checkStories(&f, root)
+			t.Stories = append(t.Stories, f)
 		}
 	})
 	read(ExamplesDir, func(name string, root *yaml.Node) {
@@ -338,6 +422,21 @@ func (t Training) CrisisExamples() []crisis.Example {
 	for _, e := range t.Examples {
 		for _, m := range e.Messages() {
 			out = append(out, crisis.Example{Text: m.Text, Voice: e.Voice, Ordinary: true})
+		}
+	}
+	return out
+}
+
+// StoryExamples lists the long stories, for the crisis training to measure
+// (and calibrate) how long messages are read.
+func (t Training) StoryExamples() []crisis.Example {
+	var out []crisis.Example
+	for _, f := range t.Stories {
+		for _, s := range f.Benign {
+			out = append(out, crisis.Example{Text: s.Text, Voice: f.Voice})
+		}
+		for _, s := range f.Crisis {
+			out = append(out, crisis.Example{Text: s.Text, Crisis: true, Voice: f.Voice})
 		}
 	}
 	return out

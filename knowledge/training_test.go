@@ -7,7 +7,9 @@ package knowledge
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"go.yaml.in/yaml/v3"
 
@@ -46,6 +48,16 @@ func TestTrainingIsNotEvaluation(t *testing.T) {
 	for _, e := range tr.Examples {
 		for _, m := range e.Messages() {
 			training[norm(m.Text)] = source{e.File, m.Text}
+		}
+	}
+	for _, f := range tr.Stories {
+		for _, list := range [][]Story{f.Benign, f.Crisis} {
+			for _, st := range list {
+				training[norm(st.Text)] = source{f.File, st.Text}
+				if st.Sign != "" {
+					training[norm(st.Sign)] = source{f.File, st.Sign}
+				}
+			}
 		}
 	}
 	sawDev := false
@@ -132,5 +144,40 @@ func TestModelsAreFresh(t *testing.T) {
 	}
 	if got := m.Inputs(); got != want {
 		t.Errorf("%s was trained on other files than these (inputs %.12s, now %.12s): run go generate ./knowledge", CrisisModel, got, want)
+	}
+}
+
+// TestStoryChecks: a story file that would mislead the training is reported
+// at the story's line, and a good one loads.
+func TestStoryChecks(t *testing.T) {
+	words := func(n int) string { return strings.Repeat("we went to the shops and ", n/6+1) }
+	long := words(120)
+	tests := []struct {
+		name, file, want string
+	}{
+		{"good", "voice: v\nbenign:\n  - kind: grief\n    text: " + long + "\ncrisis:\n  - kind: desire\n    sign: I want to die\n    text: " + long + " I want  to die.\n", ""},
+		{"kind", "benign:\n  - kind: sad\n    text: " + long + "\n", "story kind \"sad\""},
+		{"short", "benign:\n  - kind: grief\n    text: " + words(30) + "\n", "a long message has at least 100"},
+		{"no sign", "crisis:\n  - kind: desire\n    text: " + long + "\n", "needs its sign"},
+		{"sign elsewhere", "crisis:\n  - kind: desire\n    sign: I want to die\n    text: " + long + "\n", "is not in the story's text"},
+		{"benign sign", "benign:\n  - kind: grief\n    sign: shops\n    text: " + long + "\n", "a benign story has no sign"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{StoriesDir + "/v.yaml": &fstest.MapFile{Data: []byte(tc.file)}}
+			tr, ps := LoadTraining(fsys)
+			if tc.want == "" {
+				if len(ps) > 0 {
+					t.Fatalf("problems in a good file: %v", ps)
+				}
+				if n := len(tr.StoryExamples()); n != 2 || tr.Stories[0].Voice != "v" {
+					t.Fatalf("%d stories loaded (voice %q), want 2 of voice v", n, tr.Stories[0].Voice)
+				}
+				return
+			}
+			if len(ps) != 1 || !strings.Contains(ps[0].Msg, tc.want) || ps[0].Line == 0 {
+				t.Fatalf("problems %v, want one saying %q at the story's line", ps, tc.want)
+			}
+		})
 	}
 }

@@ -54,6 +54,7 @@ type Report struct {
 	Voices    []VoiceScore
 	Total     VoiceScore
 	Long      LongScore
+	Stories   LongScore // the long messages written as stories
 }
 
 // LongScore is what the long messages made of the corpus measured (see
@@ -90,13 +91,18 @@ func (r Report) Write(w io.Writer) {
 		row(v)
 	}
 	row(r.Total)
-	l := r.Long
-	if l.Crisis+l.Safe == 0 {
-		return
+	if l := r.Long; l.Crisis+l.Safe > 0 {
+		fmt.Fprintf(w, "\nlong messages made: each held-out message told among ordinary messages of its voice, 50 to 600 words (%d words in all)\n", l.Words)
+		l.write(w)
 	}
-	fmt.Fprintf(w, "\nlong messages: each held-out message told among ordinary messages of its voice, 50 to 600 words (%d words in all)\n", l.Words)
-	fmt.Fprintf(w, "the learned layer read in windows of %d words (of %v), threshold %.2f, chosen to maximise F2 as above:\n", l.Window, l.Widths, l.Threshold)
-	fmt.Fprintf(w, "measured only, not used: on long messages written as stories (bot/testdata/long-messages.yaml) they alarmed on most\n")
+	if l := r.Stories; l.Crisis+l.Safe > 0 {
+		fmt.Fprintf(w, "\nlong messages written as stories (crisis/long), each read by the model trained without its voice (%d words in all)\n", l.Words)
+		l.write(w)
+	}
+}
+
+func (l LongScore) write(w io.Writer) {
+	fmt.Fprintf(w, "the learned layer read in windows of %d words (of %v), threshold %.2f, chosen to maximise F2 as above; measured only, not used:\n", l.Window, l.Widths, l.Threshold)
 	fmt.Fprintf(w, "%-44s %7s %7s | %6s %7s\n", "read by", "crisis", "caught", "safe", "flagged")
 	for i, name := range []string{"the rules", "the rules and the whole message", "the rules, the whole message and the windows"} {
 		fmt.Fprintf(w, "%-44s %7d %6.1f%% | %6d %7d\n", name, l.Crisis, pct(l.Hit[i], l.Crisis), l.Safe, l.False[i])
@@ -126,8 +132,11 @@ type modelMeta struct {
 // so they are made (see makeLongs), and the model trained without a voice
 // scores that voice's: as a whole, and in windows of a few words, whose width
 // and threshold are chosen by F2 as the threshold is. The windows are
-// measured only; the detector does not use them.
-func Train(lexicons []Lexicon, examples []Example, known []string, inputs string) (*Model, Report, error) {
+// measured only; the detector does not use them. stories are long messages
+// written as stories (crisis/long), measured the same way (Report.Stories)
+// and not trained on: trained on sentence by sentence, they only moved the
+// threshold, flagging more short messages and catching no more stories.
+func Train(lexicons []Lexicon, examples, stories []Example, known []string, inputs string) (*Model, Report, error) {
 	if len(examples) == 0 {
 		return nil, Report{}, errors.New("crisis: no training examples")
 	}
@@ -170,6 +179,12 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 	}
 	longs := makeLongs(examples, heldOut)
 	scored := make([]longScored, len(longs))
+	told := make([]longMessage, len(stories))
+	for i, e := range stories {
+		told[i] = longMessage{text: e.Text, crisis: e.Crisis, voice: e.Voice, words: len(strings.Fields(e.Text))}
+	}
+	toldScored := make([]longScored, len(told))
+	toldDone := make([]bool, len(told))
 	for _, v := range heldOut {
 		var train []textclass.Example
 		for _, r := range rows {
@@ -189,6 +204,11 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 		for i, l := range longs {
 			if l.voice == v {
 				scored[i] = d.scoreLong(sc, m, l)
+			}
+		}
+		for i, l := range told {
+			if l.voice == v {
+				toldScored[i], toldDone[i] = d.scoreLong(sc, m, l), true
 			}
 		}
 	}
@@ -264,6 +284,14 @@ func Train(lexicons []Lexicon, examples []Example, known []string, inputs string
 		return nil, Report{}, err
 	}
 	m.Meta = string(meta)
+	// A story in a voice the corpus has not is read by the model trained on
+	// all of it, which never saw that voice either.
+	for i, l := range told {
+		if !toldDone[i] {
+			toldScored[i] = d.scoreLong(sc, m, l)
+		}
+	}
+	rep.Stories = chooseWindow(told, toldScored, best)
 	return &Model{Classifier: m, Threshold: best, Known: known}, rep, nil
 }
 

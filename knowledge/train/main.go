@@ -70,7 +70,7 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	m, rep, err := crisis.Train(k.CrisisLexicons, append(tr.CrisisExamples(), flowAnswers(k.Triage)...), known, inputs)
+	m, rep, err := crisis.Train(k.CrisisLexicons, append(tr.CrisisExamples(), flowAnswers(k.Triage)...), tr.StoryExamples(), known, inputs)
 	if err != nil {
 		return err
 	}
