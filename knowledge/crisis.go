@@ -372,9 +372,7 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 		var c CorpusFile
 		if l.decode(name, root, &c) {
 			c.File = name
-			if c.Voice == "" {
-				c.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
-			}
+			c.Voice = voiceOf(name, c.Voice)
 			t.Corpus = append(t.Corpus, c)
 		}
 	})
@@ -382,9 +380,7 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 		var f StoryFile
 		if l.decode(name, root, &f) {
 			f.File = name
-			if f.Voice == "" {
-				f.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
-			}
+			f.Voice = voiceOf(name, f.Voice)
 			l.checkStories(&f, root)
 			t.Stories = append(t.Stories, f)
 		}
@@ -393,13 +389,19 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 		var e ExampleFile
 		if l.decode(name, root, &e) {
 			e.File = name
-			if e.Voice == "" {
-				e.Voice = strings.TrimSuffix(path.Base(name), ".yaml")
-			}
+			e.Voice = voiceOf(name, e.Voice)
 			t.Examples = append(t.Examples, e)
 		}
 	})
 	return t, l.problems
+}
+
+// voiceOf is a training file's voice: as it says, or else its name.
+func voiceOf(file, voice string) string {
+	if voice == "" {
+		return strings.TrimSuffix(path.Base(file), ".yaml")
+	}
+	return voice
 }
 
 // CrisisExamples flattens the corpus for training the crisis check: every

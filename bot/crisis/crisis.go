@@ -100,8 +100,9 @@ type Detector struct {
 	class      map[string]wordInfo // known, english, vocab, benignWord, spell1 and the sets' vocab at once
 	// short is class for the words of one to three letters a to z, by
 	// shortIndex: half the words of an English text ("i", "the", "and",
-	// "my"), which a long message then reads from one small array instead
-	// of hashing each into a map of some 30,000 words.
+	// "my"), which a long message then reads from an array (150 KB, its
+	// common entries soon in the cache) instead of hashing each into a map
+	// of some 30,000 words.
 	short     []wordInfo
 	model     *textclass.Model
 	threshold float64

@@ -57,9 +57,10 @@ type Report struct {
 	Stories   LongScore // the long messages written as stories
 }
 
-// LongScore is what the long messages made of the corpus measured (see
-// [Train]): how many were caught by the rules, by the rules and the whole
-// message's score, and with the windows too.
+// LongScore is what a set of long messages measured (those made of the
+// corpus, or those written as stories; see [Train]): how many were caught by
+// the rules, by the rules and the whole message's score, and with the windows
+// too.
 type LongScore struct {
 	Window       int     // the width chosen, in words
 	Threshold    float64 // the windows' threshold chosen
