@@ -285,6 +285,16 @@ type Story struct {
 	Line int    `yaml:"-"`
 }
 
+// UnmarshalYAML decodes a story and notes its line, for problems.
+func (s *Story) UnmarshalYAML(n *yaml.Node) error {
+	type plain Story // without this method
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.Line = n.Line
+	return nil
+}
+
 // storyKinds are the kinds a story may be of, benign and crisis.
 var storyKinds = [2][]string{
 	{"grief", "past", "someone-past", "low", "idiom", "professional", "media", "treatment", "home", "ordinary"},
@@ -294,11 +304,9 @@ var storyKinds = [2][]string{
 // checkStories reports what would make a story file mislead the training: a
 // kind not listed, a crisis story whose sign is not in its text, a story too
 // short to be one.
-func (l *loader) checkStories(f *StoryFile, root *yaml.Node) {
+func (l *loader) checkStories(f *StoryFile) {
 	for crisis, list := range [2][]Story{f.Benign, f.Crisis} {
-		for i := range list {
-			s := &list[i]
-			s.Line = storyLine(root, crisis == 1, i)
+		for _, s := range list {
 			if !contains(storyKinds[crisis], s.Kind) {
 				l.add(f.File, s.Line, "story kind %q is not one of %v", s.Kind, storyKinds[crisis])
 			}
@@ -316,24 +324,6 @@ func (l *loader) checkStories(f *StoryFile, root *yaml.Node) {
 			}
 		}
 	}
-}
-
-// storyLine finds the line of the i-th benign or crisis story in a file.
-func storyLine(root *yaml.Node, crisis bool, i int) int {
-	key := "benign"
-	if crisis {
-		key = "crisis"
-	}
-	doc := root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		doc = doc.Content[0]
-	}
-	for k := 0; k+1 < len(doc.Content); k += 2 {
-		if doc.Content[k].Value == key && i < len(doc.Content[k+1].Content) {
-			return doc.Content[k+1].Content[i].Line
-		}
-	}
-	return 0
 }
 
 // ExampleFile is one examples/*.yaml file: messages in one voice, by intent.
@@ -381,7 +371,7 @@ func LoadTraining(fsys fs.FS) (Training, Problems) {
 		if l.decode(name, root, &f) {
 			f.File = name
 			f.Voice = voiceOf(name, f.Voice)
-			l.checkStories(&f, root)
+			l.checkStories(&f)
 			t.Stories = append(t.Stories, f)
 		}
 	})

@@ -185,7 +185,6 @@ func Train(lexicons []Lexicon, examples, stories []Example, known []string, inpu
 		told[i] = longMessage{text: e.Text, crisis: e.Crisis, voice: e.Voice, words: len(strings.Fields(e.Text))}
 	}
 	toldScored := make([]longScored, len(told))
-	toldDone := make([]bool, len(told))
 	for _, v := range heldOut {
 		var train []textclass.Example
 		for _, r := range rows {
@@ -209,7 +208,7 @@ func Train(lexicons []Lexicon, examples, stories []Example, known []string, inpu
 		}
 		for i, l := range told {
 			if l.voice == v {
-				toldScored[i], toldDone[i] = d.scoreLong(sc, m, l), true
+				toldScored[i] = d.scoreLong(sc, m, l)
 			}
 		}
 	}
@@ -288,7 +287,7 @@ func Train(lexicons []Lexicon, examples, stories []Example, known []string, inpu
 	// A story in a voice the corpus has not is read by the model trained on
 	// all of it, which never saw that voice either.
 	for i, l := range told {
-		if !toldDone[i] {
+		if !slices.Contains(heldOut, l.voice) {
 			toldScored[i] = d.scoreLong(sc, m, l)
 		}
 	}
