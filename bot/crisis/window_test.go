@@ -83,14 +83,14 @@ func TestWindows(t *testing.T) {
 	short := "i just want to die"
 	d.check(sc, short, short)
 	whole := m.Logit(m.Margin(sc.feat[:sc.whole]), sc.whole)
-	if z, at := sumWords(m, sc).best(m, 12); math.Abs(z-whole) > 1e-9 || at != 0 {
+	if z, at := d.bestWindow(sc, m, sumWords(m, sc), 12); math.Abs(z-whole) > 1e-9 || at != 0 {
 		t.Errorf("%q in one window: logit %v at %d, want the whole message's %v at 0", short, z, at, whole)
 	}
 
 	story := strings.Repeat("we went to the park and the garden was lovely and mum is having her tea ", 20)
 	for _, text := range []string{short + " " + story, story + short + " " + story, story + short} {
 		d.check(sc, text, normalizeText(text))
-		z, at := sumWords(m, sc).best(m, 12)
+		z, at := d.bestWindow(sc, m, sumWords(m, sc), 12)
 		got := strings.Join(sc.uniq[at:at+12], " ")
 		if !strings.Contains(got, "want to die") {
 			t.Errorf("the highest window is %q, want the one with the sign", got)
@@ -100,7 +100,46 @@ func TestWindows(t *testing.T) {
 		}
 	}
 	d.check(sc, story, normalizeText(story))
-	if z, _ := sumWords(m, sc).best(m, 12); !math.IsInf(z, -1) {
+	if z, _ := d.bestWindow(sc, m, sumWords(m, sc), 12); !math.IsInf(z, -1) {
 		t.Errorf("a story with nothing the lexicons know has a window judged (logit %v)", z)
+	}
+}
+
+// TestFramedWindow: a window is set aside as the rules set a sign aside, by a
+// calm past near it (unless an urgent present is near too) or by a
+// professional's words near it (unless the writer's own are in the window).
+func TestFramedWindow(t *testing.T) {
+	d, err := New([]Lexicon{{Lang: "en",
+		Concepts: map[string][]string{
+			"death":        {"die"},
+			"past":         {"years ago"},
+			"professional": {"as a nurse"},
+			"now":          {"tonight"},
+			"self":         {"i", "my"},
+		},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	story := strings.Repeat("we went to the park and the garden was lovely ", 6)
+	tests := []struct {
+		sign   string
+		framed bool
+	}{
+		{"patients want to die", false},
+		{"years ago patients wanted to die", true},
+		{"years ago patients wanted to die tonight", false},
+		{"as a nurse patients want to die", true},
+		{"as a nurse i want to die", false},
+	}
+	sc := new(scratch)
+	for _, tt := range tests {
+		text := story + tt.sign + " " + story
+		d.check(sc, text, normalizeText(text))
+		d.findFrames(sc)
+		die := slices.Index(sc.uniq, "die")
+		if got := d.framed(sc, max(die-4, 0), die); got != tt.framed {
+			t.Errorf("%q in a story: framed %v, want %v", tt.sign, got, tt.framed)
+		}
 	}
 }
