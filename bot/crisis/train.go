@@ -137,8 +137,9 @@ type modelMeta struct {
 // scores that voice's: as a whole, and in windows of a few words (see
 // window.go), whose width and threshold are chosen over them (see
 // chooseWindow). The windows are measured only; the detector does not use
-// them: at the width and threshold so chosen, the model trained on everything
-// flags 9 of the 36 ordinary long questions of bot/testdata/long-messages.yaml.
+// them: at the width and threshold so chosen, tried in the detector with the
+// model trained on everything, they flagged 9 of the 36 ordinary long
+// questions of bot/testdata/long-messages.yaml.
 // stories are long messages written as stories (crisis/long), read the same
 // way with the windows chosen on the made ones (Report.Stories): neither
 // trained on nor chosen by, so they measure. Trained on sentence by sentence,
@@ -320,9 +321,9 @@ type longScored struct {
 
 // makeLongs tells each message of the voices inside a long one: ordinary
 // messages of the same voice, drawn at random, before and after it, longWords
-// to longWords+550 words in all. So the long messages are crisis, look-alike and ordinary in
-// the proportions the short ones are, and F2 over them weighs a miss and a
-// false alarm as it does over the short ones. A voice with no ordinary
+// to longWords+550 words in all. So the long messages are crisis, look-alike
+// and ordinary in the proportions the short ones are, and what is caught and
+// flagged among them compares with the short ones. A voice with no ordinary
 // messages has none made. Deterministic: the same examples, the same
 // messages.
 func makeLongs(examples []Example, voices []string) []longMessage {

@@ -35,10 +35,8 @@ type wordSums struct {
 	everyM, everyN, everyS int32
 }
 
-// sumWords sums the message in sc word by word, in sc's buffers. A word whose
-// features were not found (past maxModelText and in no window that holds a
-// sign: see [Detector.features]) sums to nothing, and no window it is in is
-// judged.
+// sumWords sums the message in sc (read with sc.allWords) word by word, in
+// sc's buffers.
 func sumWords(m *textclass.Model, sc *scratch) wordSums {
 	n := len(sc.ends)
 	s := wordSums{margin: grow(sc.sums[0], n), count: grow(sc.sums[1], n), sign: grow(sc.sums[2], n)}
