@@ -616,10 +616,9 @@ type scratch struct {
 	// allWords has features found for every word, past maxModelText: the
 	// training measures windows over the whole of a long message.
 	allWords bool
-	wsAt     []int32 // uniq index → its first ws index
+	cx       contexts // the contexts among hits, found by the rules
 	// The windows' working memory: see window.go.
-	sums               [3][]int32
-	pasts, profs, nows []hit
+	sums [3][]int32
 	// text is the learned layer's text, kept from check to check: a
 	// strings.Builder starts empty after Reset and grows anew each time.
 	text []byte
@@ -661,7 +660,7 @@ func (d *Detector) check(sc *scratch, raw, norm string) Finding {
 	sc.ws = d.words(sc.ws[:0], sc, norm)
 	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw, ascii)
 	sc.fired = sc.fired[:0]
-	f := d.rules(sc.ws, sc.hits, &sc.fired)
+	f := d.rules(sc.ws, sc.hits, &sc.fired, &sc.cx)
 	d.features(sc, sc.ws, sc.fired)
 	if d.model != nil && d.enoughToJudge(sc.ws, sc.hits) {
 		f.Score = sigmoid(d.model.Logit(d.model.Margin(sc.feat[:sc.whole]), sc.whole))
@@ -822,7 +821,7 @@ func (d *Detector) anySelf(ws []string) bool {
 func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// A word said again at once ("no no no", "blah blah blah") says it once:
 	// the model must not read volume as meaning.
-	sc.uniq, sc.uniqCls, sc.uniqAt, sc.wsAt = sc.uniq[:0], sc.uniqCls[:0], sc.uniqAt[:0], sc.wsAt[:0]
+	sc.uniq, sc.uniqCls, sc.uniqAt = sc.uniq[:0], sc.uniqCls[:0], sc.uniqAt[:0]
 	sc.text = sc.text[:0]
 	prev := ""
 	for i, w := range ws {
@@ -835,7 +834,6 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			prev = w
 			sc.uniq = append(sc.uniq, w)
 			sc.uniqCls = append(sc.uniqCls, sc.cls[i])
-			sc.wsAt = append(sc.wsAt, int32(i))
 			if len(sc.text) > 0 {
 				sc.text = append(sc.text, ' ')
 			}

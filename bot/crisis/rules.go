@@ -27,34 +27,12 @@ type firedRule struct {
 
 // rules turns the hits into a finding.
 // The rules fired (kept or set aside by context) are appended to fired, as
-// features of the learned layer.
-func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
-	var (
-		cands []candidate
-		nows  []hit
-		// The contexts that frame a sign (frames: the past, a professional, a
-		// question in general, the news), looked for near it.
-		pasts, profs, frames []hit
-	)
-	for _, h := range hits {
-		if h.e.kind != kindConcept {
-			continue
-		}
-		switch h.e.name {
-		case "now":
-			// Plain "now" mostly sets a calm present against a past ("I'm fine
-			// now"); only an urgent time ("tonight", "rn") outweighs the past.
-			if h.start < 0 || !calmNow[ws[h.start]] {
-				nows = append(nows, h)
-			}
-		case "exposure", "asking":
-			frames = append(frames, h)
-		case "past":
-			pasts, frames = append(pasts, h), append(frames, h)
-		case "professional":
-			profs, frames = append(profs, h), append(frames, h)
-		}
-	}
+// features of the learned layer; the contexts found are left in cx (its
+// buffers reused), for the windows of a long message.
+func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contexts) Finding {
+	var cands []candidate
+	cx.collect(ws, hits)
+	nows, pasts, profs, frames := cx.nows, cx.pasts, cx.profs, cx.frames
 	add := func(construct, rule string, a, b hit) {
 		start, end := a.start, b.end
 		if a.start < 0 || b.start < 0 {
@@ -247,6 +225,38 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule) Finding {
 		}
 	}
 	return f
+}
+
+// contexts are the hits that set a sign in its context: an urgent present
+// (nows), and those that frame it (frames: the past, a professional, a
+// question in general, the news), looked for near it, with the past's and
+// the professional's apart.
+type contexts struct {
+	nows, pasts, profs, frames []hit
+}
+
+// collect gathers the contexts among hits, in cx's buffers.
+func (cx *contexts) collect(ws []string, hits []hit) {
+	cx.nows, cx.pasts, cx.profs, cx.frames = cx.nows[:0], cx.pasts[:0], cx.profs[:0], cx.frames[:0]
+	for _, h := range hits {
+		if h.e.kind != kindConcept {
+			continue
+		}
+		switch h.e.name {
+		case "now":
+			// Plain "now" mostly sets a calm present against a past ("I'm fine
+			// now"); only an urgent time ("tonight", "rn") outweighs the past.
+			if h.start < 0 || !calmNow[ws[h.start]] {
+				cx.nows = append(cx.nows, h)
+			}
+		case "exposure", "asking":
+			cx.frames = append(cx.frames, h)
+		case "past":
+			cx.pasts, cx.frames = append(cx.pasts, h), append(cx.frames, h)
+		case "professional":
+			cx.profs, cx.frames = append(cx.profs, h), append(cx.frames, h)
+		}
+	}
 }
 
 // contextFeatures are the contexts the learned layer is told of, with their

@@ -415,13 +415,14 @@ func chooseWindow(longs []longMessage, scored []longScored, threshold, falseRate
 	}
 	var window int
 	var wt float64
-	base := 0
+	base, safe := 0, 0
 	for i, m := range longs {
-		if s := scored[i]; !m.crisis && (s.rules || s.whole >= threshold) {
-			base++
+		if !m.crisis {
+			safe++
+			base += b2i(scored[i].rules || scored[i].whole >= threshold)
 		}
 	}
-	budget := base + int(falseRate*float64(len(longs)-countCrisis(longs)))
+	budget := base + int(falseRate*float64(safe))
 	bestTP, bestFP := -1, 0
 	for wi, w := range windowWidths {
 		for t := 0.05; t < 0.991; t += 0.01 {
@@ -445,14 +446,6 @@ func chooseWindow(longs []longMessage, scored []longScored, threshold, falseRate
 	l := measureWindow(longs, scored, threshold, window, wt)
 	l.FalseRate = falseRate
 	return l
-}
-
-func countCrisis(longs []longMessage) int {
-	n := 0
-	for _, m := range longs {
-		n += b2i(m.crisis)
-	}
-	return n
 }
 
 func bothKinds(longs []longMessage) bool {

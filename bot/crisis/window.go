@@ -82,12 +82,12 @@ func judged(h hit) bool { return h.e.kind == kindSignal || judgeConcepts[h.e.nam
 
 // bestWindow is the highest log-odds of crisis of any width words in a row
 // that hold a sign and are not framed as the rules' signs are (see
-// [Detector.framed]), and the first word of that window; -Inf if none is.
+// [Detector.framed], with the contexts the rules left in sc.cx), and the
+// first word of that window; -Inf if none is. sc holds a message checked.
 func (d *Detector) bestWindow(sc *scratch, m *textclass.Model, s wordSums, width int) (float64, int) {
 	best, at := math.Inf(-1), 0
 	sumM, sumN, sumS := s.everyM, s.everyN, s.everyS
 	n := len(s.margin)
-	d.findFrames(sc)
 	for k := range n {
 		sumM, sumN, sumS = sumM+s.margin[k], sumN+s.count[k], sumS+s.sign[k]
 		if k >= width {
@@ -103,27 +103,6 @@ func (d *Detector) bestWindow(sc *scratch, m *textclass.Model, s wordSums, width
 	return best, at
 }
 
-// findFrames collects the contexts that frame a window into sc, as
-// [Detector.rules] collects them for a sign.
-func (d *Detector) findFrames(sc *scratch) {
-	sc.pasts, sc.profs, sc.nows = sc.pasts[:0], sc.profs[:0], sc.nows[:0]
-	for _, h := range sc.hits {
-		if h.e.kind != kindConcept {
-			continue
-		}
-		switch h.e.name {
-		case "now":
-			if h.start < 0 || !calmNow[sc.ws[h.start]] {
-				sc.nows = append(sc.nows, h)
-			}
-		case "past":
-			sc.pasts = append(sc.pasts, h)
-		case "professional":
-			sc.profs = append(sc.profs, h)
-		}
-	}
-}
-
 // framed reports whether the window of unique words from..to is set aside as
 // the rules set a sign aside: a calm account of the past near it and no
 // urgent present ("two years ago, when I took the pills"), or a
@@ -131,17 +110,17 @@ func (d *Detector) findFrames(sc *scratch) {
 // overdoses every week"). A window cut from its sentence has lost the
 // context the model reads in a short message; the rules' reach gives it back.
 func (d *Detector) framed(sc *scratch, from, to int) bool {
-	if len(sc.pasts) == 0 && len(sc.profs) == 0 {
+	cx := &sc.cx
+	if len(cx.pasts) == 0 && len(cx.profs) == 0 {
 		return false
 	}
-	c := candidate{start: int(sc.wsAt[from]), end: len(sc.ws)}
-	if to+1 < len(sc.wsAt) {
-		c.end = int(sc.wsAt[to+1])
-	}
-	if nearSpan(c, sc.pasts, frameReach) && !nearSpan(c, sc.nows, 8) {
+	// A unique word's first word of the message: uniqAt rises word by word.
+	first := func(k int) int { i, _ := slices.BinarySearch(sc.uniqAt, int32(k)); return i }
+	c := candidate{start: first(from), end: first(to + 1)}
+	if nearSpan(c, cx.pasts, frameReach) && !nearSpan(c, cx.nows, 8) {
 		return true
 	}
-	if !nearSpan(c, sc.profs, frameReach) {
+	if !nearSpan(c, cx.profs, frameReach) {
 		return false
 	}
 	for _, w := range sc.ws[c.start:c.end] {

@@ -136,7 +136,6 @@ func TestFramedWindow(t *testing.T) {
 	for _, tt := range tests {
 		text := story + tt.sign + " " + story
 		d.check(sc, text, normalizeText(text))
-		d.findFrames(sc)
 		die := slices.Index(sc.uniq, "die")
 		if got := d.framed(sc, max(die-4, 0), die); got != tt.framed {
 			t.Errorf("%q in a story: framed %v, want %v", tt.sign, got, tt.framed)
