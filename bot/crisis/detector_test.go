@@ -183,6 +183,11 @@ func TestBenignSide(t *testing.T) {
 		"my phone is about to die, quick question: are groups free?",
 		"this traffic is killing me",
 		"i'm dying to know who runs these groups",
+		// The writer's pronoun next to a violence word, with no one of the
+		// household ("I punched the bag at the gym"), or a household member
+		// with the pronoun and no violence ("dad hugged me").
+		"я бил грушу в спортзале",
+		"папа меня обнял",
 	} {
 		if f := detector(t).Check(text); f.Crisis {
 			t.Errorf("false alarm on %q: %+v\n%s", text, f, detector(t).Explain(text))
@@ -267,6 +272,9 @@ func TestLanguages(t *testing.T) {
 		{"أريد أن أموت", "ar"},
 		{"我想死", "zh"},
 		{"死にたい", "ja"},
+		// Abuse, the writer's pronoun before the verb: the household and
+		// the violence rule reads it in the violence's own language.
+		{"отчим опять меня ударил вчера", "ru"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {

@@ -161,7 +161,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 				}
 			}
 		case "violence":
-			if !violenceOnMe(ws, a) {
+			if !violenceOnMe(ws, a, hits) {
 				continue
 			}
 			for _, b := range hits {
@@ -552,7 +552,10 @@ func livesSomewhere(ws []string, b hit) bool {
 
 // violenceOnMe reports whether the violence is done to the writer or those
 // with them: the word after it is "me", "us" or "my" ("hits me", "beat my mum").
-func violenceOnMe(ws []string, v hit) bool {
+// In other languages the writer's pronoun often comes before the verb ("муж
+// меня избил", "mon mari me frappe", "mi padre me pega"), so a pronoun of the
+// writer's in the violence's own language next to it, on either side, counts.
+func violenceOnMe(ws []string, v hit, hits []hit) bool {
 	if v.start < 0 {
 		return true
 	}
@@ -562,5 +565,10 @@ func violenceOnMe(ws []string, v hit) bool {
 			return true
 		}
 	}
-	return false
+	if v.e.lang == "en" {
+		return false
+	}
+	return slices.ContainsFunc(hits, func(h hit) bool {
+		return h.e.lang == v.e.lang && h.e.kind == kindConcept && h.e.name == "self" && (h.end == v.start || h.start == v.end)
+	})
 }
