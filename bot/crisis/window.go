@@ -10,8 +10,8 @@ import (
 // Windows of a long message, measured by the training (see [Train]). The
 // learned layer judges a message as a whole; in a long one a sign is one
 // sentence among twenty, and the whole message's score thins it out ("About
-// forty minutes ago I swallowed all of the co-codamol I had left" scores 0.98
-// alone and 0.15 inside its story). Read a few words at a time, each window
+// forty minutes ago I swallowed all of the co-codamol I had left" scores 0.95
+// alone and 0.10 inside its story). Read a few words at a time, each window
 // holding a sign or a concept worth judging, the model catches many more of
 // them, but cut from its sentence a window of a few words also reads like
 // many a farewell ("so I will stop here, my tea has gone cold"): the detector
