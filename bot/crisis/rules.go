@@ -161,7 +161,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 				}
 			}
 		case "violence":
-			if !violenceOnMe(ws, a, hits) {
+			// In other languages the writer's pronoun often comes before the
+			// verb ("муж меня избил", "mon mari me frappe", "mi padre me
+			// pega"): a pronoun of the writer's in the violence's own
+			// language next to it, on either side, counts too.
+			pronoun := a.e.lang != "en" && slices.ContainsFunc(hits, func(b hit) bool {
+				return kin(b, "self") && (b.end == a.start || b.start == a.end)
+			})
+			if !pronoun && !violenceOnMe(ws, a) {
 				continue
 			}
 			for _, b := range hits {
@@ -552,10 +559,7 @@ func livesSomewhere(ws []string, b hit) bool {
 
 // violenceOnMe reports whether the violence is done to the writer or those
 // with them: the word after it is "me", "us" or "my" ("hits me", "beat my mum").
-// In other languages the writer's pronoun often comes before the verb ("муж
-// меня избил", "mon mari me frappe", "mi padre me pega"), so a pronoun of the
-// writer's in the violence's own language next to it, on either side, counts.
-func violenceOnMe(ws []string, v hit, hits []hit) bool {
+func violenceOnMe(ws []string, v hit) bool {
 	if v.start < 0 {
 		return true
 	}
@@ -565,10 +569,5 @@ func violenceOnMe(ws []string, v hit, hits []hit) bool {
 			return true
 		}
 	}
-	if v.e.lang == "en" {
-		return false
-	}
-	return slices.ContainsFunc(hits, func(h hit) bool {
-		return h.e.lang == v.e.lang && h.e.kind == kindConcept && h.e.name == "self" && (h.end == v.start || h.start == v.end)
-	})
+	return false
 }
