@@ -126,7 +126,7 @@ type lexicon struct {
 // lexicon naming anything else has a typo a curator must hear about.
 var (
 	signalConstructs = []string{"suicide", "self-harm", "overdose", "abuse"}
-	conceptNames     = []string{"mention", "exposure", "self", "selfharm", "desire", "death", "live", "means", "place", "now", "ingest", "amount", "prep", "farewell", "risk", "household", "violence", "threat", "control", "other", "other-person", "negation", "past", "asking", "professional", "quantity", "toxic"}
+	conceptNames     = []string{"mention", "exposure", "self", "selfharm", "desire", "death", "live", "means", "place", "now", "ingest", "amount", "prep", "farewell", "risk", "household", "violence", "threat", "control", "other", "other-person", "negation", "past", "asking", "professional", "quantity", "suffice", "toxic"}
 )
 
 // lexicons reads every crisis/lexicon/*.yaml.

@@ -127,32 +127,41 @@ func TestConstructs(t *testing.T) {
 		text      string
 		construct string // "" when any construct will do
 		other     bool
+		rule      string // the rule that must fire, when the case pins one
 	}{
 		// Normalisation: typos scaled to length, dropped vowels, repeated
 		// letters, leetspeak, run-together words, slang.
-		{"i want to end my lfie", "suicide", false},
-		{"dne wnt to b here anymore", "", false},
-		{"i wanna diiiie", "suicide", false},
-		{"gonna k1ll mys3lf", "suicide", false},
-		{"killmyself tonight honestly", "suicide", false},
-		{"thinking about sewerslide ngl", "suicide", false},
-		{"i might just unalive tbh", "suicide", false},
+		{"i want to end my lfie", "suicide", false, ""},
+		{"dne wnt to b here anymore", "", false, ""},
+		{"i wanna diiiie", "suicide", false, ""},
+		{"gonna k1ll mys3lf", "suicide", false, ""},
+		{"killmyself tonight honestly", "suicide", false, ""},
+		{"thinking about sewerslide ngl", "suicide", false, ""},
+		{"i might just unalive tbh", "suicide", false, ""},
 		// Rules over concepts.
-		{"standing on the edge of the roof rn", "suicide", false},
-		{"the pills are lined up on my desk for tonight", "suicide", false},
-		{"took 40 of my sleeping tablets", "overdose", false},
-		{"i swallowed the entire pack of paracetamol", "overdose", false},
-		{"how many ibuprofen would it take to not wake up", "suicide", false},
-		{"drank bleach an hour ago", "overdose", false},
-		{"wrote letters to everyone. goodbye and sorry for everything", "", false},
-		{"my stepdad punches me when he drinks", "abuse", false},
-		{"he took my phone and locked the door", "abuse", false},
-		{"he'll kill me if i leave", "abuse", false},
-		{"i'm a burden and there's no way out", "", false},
+		{"standing on the edge of the roof rn", "suicide", false, ""},
+		{"the pills are lined up on my desk for tonight", "suicide", false, ""},
+		{"took 40 of my sleeping tablets", "overdose", false, ""},
+		{"i swallowed the entire pack of paracetamol", "overdose", false, ""},
+		{"how many ibuprofen would it take to not wake up", "suicide", false, ""},
+		{"drank bleach an hour ago", "overdose", false, ""},
+		{"wrote letters to everyone. goodbye and sorry for everything", "", false, ""},
+		{"my stepdad punches me when he drinks", "abuse", false, ""},
+		{"he took my phone and locked the door", "abuse", false, ""},
+		{"he'll kill me if i leave", "abuse", false, ""},
+		{"i'm a burden and there's no way out", "", false, ""},
+		// The amount asked for an effect left unsaid ("would it take",
+		// "enough to"); a dose asked for a headache is on the benign side.
+		{"what amount of my lithium would be enough to do it", "overdose", false, "quantity+means+suffice"},
+		{"how much codeine does it take, seriously", "overdose", false, "quantity+means+suffice"},
+		// Kept locked in, kept from food: two kinds of control at once.
+		{"my stepdad locks my brother inside his bedroom and he gets no dinner", "abuse", false, "control+control"},
+		// Someone at home hurt, named after the verb.
+		{"my uncle slapped grandma when she spilled her tea", "abuse", false, "household+violence"},
 		// Someone else at risk.
-		{"my friend says she wants to die", "", true},
-		{"kid in my server says hes gonna kill himself after school tomorrow", "", true},
-		{"my sister has been cutting her arms again", "", true},
+		{"my friend says she wants to die", "", true, ""},
+		{"kid in my server says hes gonna kill himself after school tomorrow", "", true, ""},
+		{"my sister has been cutting her arms again", "", true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
@@ -162,6 +171,9 @@ func TestConstructs(t *testing.T) {
 			}
 			if tc.construct != "" && f.Construct != tc.construct && f.Construct != "model" {
 				t.Errorf("construct %q, want %q", f.Construct, tc.construct)
+			}
+			if tc.rule != "" && f.Rule != tc.rule {
+				t.Errorf("rule %q, want %q", f.Rule, tc.rule)
 			}
 			if f.Other != tc.other {
 				t.Errorf("other = %v, want %v (%+v)", f.Other, tc.other, f)
@@ -188,9 +200,29 @@ func TestBenignSide(t *testing.T) {
 		// with the pronoun and no violence ("dad hugged me").
 		"я бил грушу в спортзале",
 		"папа меня обнял",
+		// Doses asked for what they are for.
+		"how many ibuprofen can i take for period pain",
+		"is one paracetamol enough for a headache",
 	} {
 		if f := detector(t).Check(text); f.Crisis {
 			t.Errorf("false alarm on %q: %+v\n%s", text, f, detector(t).Explain(text))
+		}
+	}
+}
+
+// TestRulesLeaveAlone: a door locked, and "him" after a violence word, are
+// no rule's sign ("beat him at chess" is not a person hurt). The learned
+// layer still flags some of these (it reads "kicked him" much as "kicked
+// me"), so only the rules are asked here.
+func TestRulesLeaveAlone(t *testing.T) {
+	for _, text := range []string{
+		"we always lock the bathroom door at my nan's",
+		"my brother beat him at chess in the final",
+		"she kicked him out of the band after one gig",
+		"my dad hit her car in the car park, what about insurance",
+	} {
+		if f := detector(t).Check(text); f.Crisis && f.Rule != "model" {
+			t.Errorf("rule %q fired on %q\n%s", f.Rule, text, detector(t).Explain(text))
 		}
 	}
 }

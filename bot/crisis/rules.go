@@ -133,6 +133,12 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 					// "how many tylenol until you dont wake up": a method asked
 					add("suicide", "quantity+means+death", a, b)
 				}
+				if kin(b, "means") && after(a, b, 4) && anyNear(hits, span(a, b), contextReach, "suffice") {
+					// "how much codeine would it take": the amount asked for
+					// an effect left unsaid; a dose asked for a headache says
+					// "can I take" and names no effect
+					add("overdose", "quantity+means+suffice", a, b)
+				}
 			}
 		case "toxic":
 			for _, b := range hits {
@@ -557,15 +563,21 @@ func livesSomewhere(ws []string, b hit) bool {
 	return false
 }
 
-// violenceOnMe reports whether the violence is done to the writer or those
-// with them: the word after it is "me", "us" or "my" ("hits me", "beat my mum").
+// violenceOnMe reports whether the violence is done to the writer or someone
+// at home with them: the word after it is "me", "us" or "my" ("hits me",
+// "beat my mum"), or names a relative ("slapped grandma", "hits the baby"),
+// for someone else at risk is a crisis too. Not "her" or "him": "beat him at
+// chess", "kicked him out of the band", "hit her car" are everyday; the
+// learned layer reads those.
 func violenceOnMe(ws []string, v hit) bool {
 	if v.start < 0 {
 		return true
 	}
 	if v.end < len(ws) {
 		switch ws[v.end] {
-		case "me", "us", "my", "mum", "mom", "mother", "sister", "brother":
+		case "me", "us", "my", "mum", "mom", "mother", "sister", "brother",
+			"grandma", "grandpa", "gran", "granny", "nan", "nana", "grandmother", "grandfather",
+			"dad", "father", "son", "daughter", "baby", "kids", "cousin":
 			return true
 		}
 	}
