@@ -136,7 +136,8 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 				if kin(b, "means") && after(a, b, 4) && anyNear(hits, span(a, b), contextReach, "suffice") {
 					// "how much codeine would it take": the amount asked for
 					// an effect left unsaid; a dose asked for a headache says
-					// "can I take" and names no effect
+					// "can I take" ("does it take to shift a headache" still
+					// fires: on the side of showing the resources)
 					add("overdose", "quantity+means+suffice", a, b)
 				}
 			}
@@ -565,7 +566,7 @@ func livesSomewhere(ws []string, b hit) bool {
 
 // violenceOnMe reports whether the violence is done to the writer or someone
 // at home with them: the word after it is "me", "us" or "my" ("hits me",
-// "beat my mum"), or names a relative ("slapped grandma", "hits the baby"),
+// "beat my mum"), or names a relative ("slapped grandma", "hit dad"),
 // for someone else at risk is a crisis too. Not "her" or "him": "beat him at
 // chess", "kicked him out of the band", "hit her car" are everyday; the
 // learned layer reads those.
