@@ -607,12 +607,12 @@ type scratch struct {
 	uniqCls []wordClass
 	fired   []firedRule
 	// The learned layer's features, grouped by word: first the rules', then
-	// each of uniq's (word k's end at ends[k]). The whole message's are
-	// feat[:whole].
+	// each of uniq's (word k's end at ends[k], kept with allWords only).
+	// The whole message's are feat[:whole].
 	feat   []uint32
 	ends   []int32
 	whole  int
-	uniqAt []int32 // ws index → uniq index (-1 before the first word)
+	uniqAt []int32 // ws index → uniq index (-1 before the first word); with allWords only
 	// allWords has features found for every word, past maxModelText: the
 	// training measures windows over the whole of a long message.
 	allWords bool
@@ -839,7 +839,10 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			}
 			sc.text = append(sc.text, w...)
 		}
-		sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
+		if sc.allWords {
+			// Only the training's windows ask where a word stands.
+			sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
+		}
 	}
 	text := string(sc.text)
 	feat := sc.feat[:0]
@@ -875,7 +878,9 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			feat = append(feat, textclass.Feature("not_"+w))
 			reach--
 		}
-		sc.ends = append(sc.ends, int32(len(feat)))
+		if sc.allWords {
+			sc.ends = append(sc.ends, int32(len(feat)))
+		}
 		if to <= maxModelText {
 			sc.whole = len(feat)
 		}

@@ -129,11 +129,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 			}
 		case "quantity":
 			for _, b := range hits {
-				if kin(b, "means") && after(a, b, 4) && anyNear(hits, span(a, b), contextReach, "death") {
+				if !kin(b, "means") || !after(a, b, 4) {
+					continue
+				}
+				if anyNear(hits, span(a, b), contextReach, "death") {
 					// "how many tylenol until you dont wake up": a method asked
 					add("suicide", "quantity+means+death", a, b)
 				}
-				if kin(b, "means") && after(a, b, 4) && anyNear(hits, span(a, b), contextReach, "suffice") {
+				if anyNear(hits, span(a, b), contextReach, "suffice") {
 					// "how much codeine would it take": the amount asked for
 					// an effect left unsaid; a dose asked for a headache says
 					// "can I take" ("does it take to shift a headache" still

@@ -400,7 +400,8 @@ func (d *Detector) scoreLong(sc *scratch, m *textclass.Model, l longMessage) lon
 	for i, w := range windowWidths {
 		s.window[i] = math.Inf(-1)
 		if len(sc.uniq) > w && len(sc.ws) >= longWords {
-			// As the detector reads it (see Detector.check).
+			// Windows are read only in a long message with more words
+			// than one window holds.
 			s.window[i], _ = d.bestWindow(sc, m, sums, w)
 		}
 	}

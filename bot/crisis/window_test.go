@@ -63,7 +63,7 @@ func TestWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := new(scratch)
+	sc := &scratch{allWords: true} // as the training reads a long message (scoreLong)
 	feats := func(text string) []uint32 {
 		d.check(sc, text, normalizeText(text))
 		return slices.Clone(sc.feat[:sc.whole])
@@ -132,7 +132,7 @@ func TestFramedWindow(t *testing.T) {
 		{"as a nurse patients want to die", true},
 		{"as a nurse i want to die", false},
 	}
-	sc := new(scratch)
+	sc := &scratch{allWords: true} // as the training reads a long message (scoreLong)
 	for _, tt := range tests {
 		text := story + tt.sign + " " + story
 		d.check(sc, text, normalizeText(text))
