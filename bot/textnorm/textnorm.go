@@ -96,6 +96,16 @@ func word64(s string, i int) uint64 {
 // plain ones (NFKD, then drop the combining marks).
 var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 
+// foldLetters are the Latin letters NFKD leaves whole, written as people type
+// them without the letter: Turkish "hapları" typed "haplari", Polish
+// "chciałbym" typed "chcialbym", German "heiße" typed "heisse". Without the fold,
+// a message that mixes both ways of writing ("bütün hapları" folds to "butun"
+// but kept "ı") matches neither the lexicon's plain nor its native spelling.
+var foldLetters = map[rune]string{
+	'ı': "i", 'ł': "l", 'ø': "o", 'đ': "d", 'ð': "d", 'ħ': "h", 'ŧ': "t",
+	'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th", 'ŀ': "l",
+}
+
 // Normalize turns sanitised text into what the matchers read: lower-case words
 // separated by single spaces, with accents folded, apostrophes dropped inside
 // words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
@@ -157,7 +167,12 @@ func Normalize(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b = utf8.AppendRune(b, unicode.ToLower(r))
+			r = unicode.ToLower(r)
+			if f, ok := foldLetters[r]; ok {
+				b = append(b, f...)
+			} else {
+				b = utf8.AppendRune(b, r)
+			}
 			space = false
 		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
 			// An apostrophe inside a word is dropped, so "don't" and "dont" match.

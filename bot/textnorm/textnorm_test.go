@@ -20,6 +20,10 @@ func TestNormalize(t *testing.T) {
 		{"<@123456> <@!42> <#99> hey <:smile:123>", "hey"},
 		{"<b>bold</b> <script>alert(1)</script>", "bold alert 1"},
 		{"Café thérapie ÜBER", "cafe therapie uber"},
+		// Letters NFKD keeps whole fold as people type them without.
+		{"bütün hapları içtim", "butun haplari ictim"},
+		{"Chciałbym ZNIKNĄĆ, Łukasz", "chcialbym zniknac lukasz"},
+		{"Heiße Straße, Ærø, cœur", "heisse strasse aero coeur"},
 		{"ｆｕｌｌ ｗｉｄｔｈ", "full width"},
 		{"😀😀 !!!", ""},
 		{"b/w support & therapy", "b w support therapy"},
