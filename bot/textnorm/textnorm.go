@@ -106,6 +106,20 @@ var foldLetters = map[rune]string{
 	'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th", 'ŀ': "l",
 }
 
+// foldBelow is past every letter of foldLetters (Latin-1 and Latin
+// Extended-A), so Cyrillic, Arabic or Chinese text skips the map.
+const foldBelow = 0x180
+
+// appendFolded appends the lower-case letter r, folded by foldLetters.
+func appendFolded(b []byte, r rune) []byte {
+	if r < foldBelow {
+		if f, ok := foldLetters[r]; ok {
+			return append(b, f...)
+		}
+	}
+	return utf8.AppendRune(b, r)
+}
+
 // Normalize turns sanitised text into what the matchers read: lower-case words
 // separated by single spaces, with accents folded, apostrophes dropped inside
 // words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
@@ -167,12 +181,7 @@ func Normalize(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			r = unicode.ToLower(r)
-			if f, ok := foldLetters[r]; ok {
-				b = append(b, f...)
-			} else {
-				b = utf8.AppendRune(b, r)
-			}
+			b = appendFolded(b, unicode.ToLower(r))
 			space = false
 		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
 			// An apostrophe inside a word is dropped, so "don't" and "dont" match.
