@@ -420,7 +420,7 @@ func (t Training) CrisisExamples() []crisis.Example {
 }
 
 // StoryExamples lists the long stories, for the crisis training to measure
-// (and calibrate) how long messages are read.
+// how long messages are read (they neither train nor choose anything).
 func (t Training) StoryExamples() []crisis.Example {
 	var out []crisis.Example
 	for _, f := range t.Stories {

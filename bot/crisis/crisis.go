@@ -30,6 +30,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/supportbot/supportbot/bot/phrase"
 	"github.com/supportbot/supportbot/bot/textclass"
@@ -844,7 +845,9 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
 		}
 	}
-	text := string(sc.text)
+	// Read in place, not copied: text is read only here, while sc.text is
+	// not written, and does not outlive the call.
+	text := unsafe.String(unsafe.SliceData(sc.text), len(sc.text))
 	feat := sc.feat[:0]
 	for _, r := range fired {
 		feat = append(feat, textclass.Feature(r.name))

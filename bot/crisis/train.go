@@ -433,8 +433,8 @@ func (d *Detector) scoreLong(sc *scratch, m *textclass.Model, l longMessage) lon
 // crisis long messages, with the rules and the whole message's score at its
 // own threshold, while flagging at most a share falseRate of the safe ones
 // that these do not: the windows may alarm on a long message no more readily
-// than the learned layer does on a short one. (F2, as for the short messages,
-// chooses windows of six words that alarm on one safe long message in
+// than the learned layer does on a short one. (F2, which once chose the short
+// messages' threshold, chooses windows of six words that alarm on one safe long message in
 // sixteen and on "so I will stop here, my tea has gone cold": cut from its
 // sentence, a window of a few words reads like many a farewell.)
 func chooseWindow(longs []longMessage, scored []longScored, threshold, falseRate float64) LongScore {
