@@ -232,6 +232,16 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 				d = dq
 			}
 		}
+		if !b.intents.actionable(d) && moreWordsThan(text, longMessageWords) {
+			// A long message that reads as off-topic as a whole, with no
+			// question at its end that says otherwise: the ask may come first
+			// ("What do these cost? Here's my situation…"), in the middle, or
+			// without a question mark ("I'd like to know what they cost").
+			// Read it a sentence at a time.
+			if ds, ok := b.askingSentence(text, d.lean); ok {
+				d = ds
+			}
+		}
 		return b.intentReply(d, m, ev)
 	}
 	key, rest := smalltalk(norm)
@@ -330,6 +340,50 @@ func lastQuestion(text string) (q string, long bool) {
 	}
 	return text[start:end], moreWordsThan(text, longMessageWords)
 }
+
+// askingSentence reads the sentences of a long message one by one, up to
+// sentenceReadWords words, and returns the decision of the one most surely
+// about lean, the topic (or the wish to choose) the whole message leans to.
+// A sentence alone is read without its story: "we're all completely
+// different travellers" reads as the difference between groups, but the
+// whole message, about a trip, leans elsewhere. Both readings must agree.
+// The classifier learnt from everyday sentences of the kind told around a
+// question (knowledge/examples/everyday-*) that such a sentence asks
+// nothing; without them the sentences of a story read as topics.
+// Sentences of fewer than minSentenceWords words say too little alone
+// ("Long story.", "Anyway.").
+func (b *Bot) askingSentence(text string, lean int) (intentDecision, bool) {
+	best, found, words := intentDecision{}, false, 0
+	for len(text) > 0 && words < sentenceReadWords {
+		end := strings.IndexAny(text, ".!?\n")
+		if end < 0 {
+			end = len(text)
+		}
+		sentence := text[:end]
+		text = text[min(end+1, len(text)):]
+		n := len(strings.Fields(sentence))
+		words += n
+		if n < minSentenceWords {
+			continue
+		}
+		d := b.classify(textnorm.Normalize(sentence))
+		if lean < 0 || d.class != lean {
+			continue
+		}
+		if !found || d.p > best.p {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// sentenceReadWords bounds how far into a long message askingSentence reads:
+// about as far as the matcher reads a message whole (maxQueryWords), so a pasted
+// diary costs no more than that.
+const sentenceReadWords = 200
+
+// minSentenceWords is the fewest words a sentence needs to be read alone.
+const minSentenceWords = 4
 
 // longMessageWords is where a message counts as a story rather than a question.
 const longMessageWords = 25

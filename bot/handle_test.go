@@ -481,3 +481,33 @@ func TestStoryEndsInQuestion(t *testing.T) {
 		}
 	}
 }
+
+// TestLongMessageAsksAnywhere: a long message may ask its one thing first, in
+// the middle, or without a question mark; read a sentence at a time, it gets
+// that answer. A long story whose words are the knowledge base's in their
+// everyday sense (a team leader, a group session at the climbing wall) asks
+// nothing the bot answers.
+func TestLongMessageAsksAnywhere(t *testing.T) {
+	bt := newBot(t)
+	everyday := "we moved house in the spring and the kids changed schools, which was a lot. " +
+		"my partner started a new job with long hours and i do most of the cooking and the school runs. " +
+		"the car broke down twice, the boiler went in november and money has been tight since. "
+	for _, tc := range []struct {
+		name, text, topic string
+	}{
+		{"first", "How much does group therapy usually cost? " + everyday + "sorry, that was a lot.", "cost"},
+		{"no question mark", everyday + "I would really like to know who actually leads a support group, a trained professional or just another member. " + everyday, "leadership"},
+		{"everyday senses", everyday + "our team leader booked a group session at the climbing wall for friday and the membership is free for staff. " + everyday + "anyway that is my week.", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := bt.Handle(context.Background(), msg(tc.text))
+			want := bot.KindAnswer
+			if tc.topic == "" {
+				want = bot.KindFallback
+			}
+			if r.Kind != want || r.Topic != tc.topic {
+				t.Errorf("got %s %q, want %s %q", r.Kind, r.Topic, want, tc.topic)
+			}
+		})
+	}
+}

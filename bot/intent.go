@@ -134,6 +134,10 @@ type intentDecision struct {
 	class  int     // the best class, or -1 for the fallback
 	second int     // a close second topic to ask about, or -1
 	p      float64 // the best class's probability
+	// lean is the likeliest topic or wish to choose, whatever the decision:
+	// what a message read as off-topic as a whole still leans to, if
+	// anything in it is about groups.
+	lean int
 }
 
 // decide applies the thresholds to class probabilities.
@@ -151,7 +155,12 @@ func decideIntent(probs []float64, classes []intentClass, answerAt, closeAt floa
 			c2 = i
 		}
 	}
-	d := intentDecision{class: c1, second: -1, p: probs[c1]}
+	d := intentDecision{class: c1, second: -1, p: probs[c1], lean: -1}
+	for i, p := range probs {
+		if k := classes[i].kind; (k == KindAnswer || k == KindTriage) && (d.lean < 0 || p > probs[d.lean]) {
+			d.lean = i
+		}
+	}
 	if probs[c1] < answerAt {
 		d.class = -1
 		return d

@@ -7,6 +7,7 @@ package knowledge
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -179,5 +180,28 @@ func TestStoryChecks(t *testing.T) {
 				t.Fatalf("problems %v, want one saying %q at the story's line", ps, tc.want)
 			}
 		})
+	}
+}
+
+// TestIntentOnlyExamples: a file of everyday material for the intent model
+// trains it, but not the crisis check, whose prior it would move.
+func TestIntentOnlyExamples(t *testing.T) {
+	fsys := fstest.MapFS{
+		ExamplesDir + "/a.yaml": &fstest.MapFile{Data: []byte("voice: a\nout_of_scope:\n  - \"how do i reset my router\"\n")},
+		ExamplesDir + "/b.yaml": &fstest.MapFile{Data: []byte("voice: b\nintent_only: true\nout_of_scope:\n  - \"the car is at the garage again\"\n")},
+	}
+	tr, ps := LoadTraining(fsys)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	var intents, crises []string
+	for _, e := range tr.IntentExamples() {
+		intents = append(intents, e.Voice)
+	}
+	for _, e := range tr.CrisisExamples() {
+		crises = append(crises, e.Voice)
+	}
+	if !slices.Equal(intents, []string{"a", "b"}) || !slices.Equal(crises, []string{"a"}) {
+		t.Errorf("the intent model trains on voices %v (want a, b), the crisis check on %v (want a)", intents, crises)
 	}
 }
