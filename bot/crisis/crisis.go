@@ -700,12 +700,14 @@ func (d *Detector) enoughToJudge(ws []string, hits []hit) bool {
 			n++
 			prev = w
 			known = known || d.known[w] || d.vocab[w]
+			if n >= minModelWords && known {
+				// Enough words, and at least one the detector knows in some
+				// language: on "asdf qwerty zxcv" a model of text has only its
+				// prior to go on. The rest of a long message cannot change
+				// that, so it is not read.
+				return true
+			}
 		}
-	}
-	if n >= minModelWords && known {
-		// Enough words, and at least one the detector knows in some language:
-		// on "asdf qwerty zxcv" a model of text has only its prior to go on.
-		return true
 	}
 	for _, h := range hits {
 		if h.e.kind == kindSignal || judgeConcepts[h.e.name] {

@@ -105,7 +105,9 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 		case "desire":
 			neg := d.negated(ws, a.start)
 			for _, b := range hits {
-				if b.e.kind != kindConcept || !same(b) {
+				// Where b stands first: every case needs b at most six words
+				// after a, which most of a long message's hits are not.
+				if !after(a, b, 6) || b.e.kind != kindConcept || !same(b) {
 					continue
 				}
 				switch {
@@ -122,14 +124,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 			}
 		case "means", "place":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "now" && (same(b) || b.e.lang == "en") && near(a, b, 8) && !(a.e.name == "means" && onTreatment(ws, a)) && (d.personNear(ws, span(a, b)) || anyNear(hits, span(a, b), contextReach, "desire", "death")) {
+				if near(a, b, 8) && b.e.kind == kindConcept && b.e.name == "now" && (same(b) || b.e.lang == "en") && !(a.e.name == "means" && onTreatment(ws, a)) && (d.personNear(ws, span(a, b)) || anyNear(hits, span(a, b), contextReach, "desire", "death")) {
 					// "standing on the edge of the roof rn", "pills are on my desk tonight"
 					add("suicide", a.e.name+"+now", a, b)
 				}
 			}
 		case "quantity":
 			for _, b := range hits {
-				if !kin(b, "means") || !after(a, b, 4) {
+				if !after(a, b, 4) || !kin(b, "means") {
 					continue
 				}
 				if anyNear(hits, span(a, b), contextReach, "death") {
@@ -146,14 +148,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 			}
 		case "toxic":
 			for _, b := range hits {
-				if kin(b, "ingest") && before(b, a, 4) {
+				if before(b, a, 4) && kin(b, "ingest") {
 					// "I ate rat poison", "drank bleach"
 					add("overdose", "ingest+toxic", b, a)
 				}
 			}
 		case "ingest":
 			for _, b := range hits {
-				if !kin(b, "means") || !after(a, b, 6) {
+				if !after(a, b, 6) || !kin(b, "means") {
 					continue
 				}
 				for _, c := range hits {
@@ -165,7 +167,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 			}
 		case "prep":
 			for _, b := range hits {
-				if b.e.kind == kindConcept && b.e.name == "farewell" && b.start != a.start && near(a, b, signReach) && d.personNear(ws, span(a, b)) {
+				if near(a, b, signReach) && b.e.kind == kindConcept && b.e.name == "farewell" && b.start != a.start && d.personNear(ws, span(a, b)) {
 					// "letters are written. goodbye everyone"
 					add("suicide", "prep+farewell", a, b)
 				}
@@ -182,14 +184,14 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 				continue
 			}
 			for _, b := range hits {
-				if kin(b, "household") && before(b, a, 5) {
+				if before(b, a, 5) && kin(b, "household") {
 					// "my stepdad hits me", "when he drinks he chokes me"
 					add("abuse", "household+violence", b, a)
 				}
 			}
 		case "threat":
 			for _, b := range hits {
-				if kin(b, "household") && near(a, b, 6) {
+				if near(a, b, 6) && kin(b, "household") {
 					// "my husband threatened to take the kids and hurt me"
 					add("abuse", "household+threat", b, a)
 				}
