@@ -129,6 +129,57 @@ func TestSharedVocab(t *testing.T) {
 	}
 }
 
+// TestBlankFindsWhatAScanFinds: blanking a message must empty exactly the
+// words that trying every pattern with an exact first word at every word, in
+// pattern order, empties, though most words are passed over without a try.
+func TestBlankFindsWhatAScanFinds(t *testing.T) {
+	v := NewVocab()
+	MustSetIn := func(srcs ...string) *Set { return must(NewSetIn(v, srcs...)) }
+	// Another set on the vocab numbers words this one never begins with.
+	MustSetIn("x marks", "dead end", "hard time")
+	ps := MustSetIn("kill time", "dying to", "me ~1 dead|die", "end it all", "i|me kill", "die hard", "kill ~2 it", "end")
+	scan := func(ws []string) []string {
+		ws = slices.Clone(ws)
+		ids := v.Lookup(nil, ws)
+		for i := range ws {
+			if ws[i] == "" {
+				continue
+			}
+			for _, p := range ps.phrases {
+				if !slices.Contains(p.slots[0].words, ws[i]) {
+					continue
+				}
+				if e, ok := p.matchAt(ws, ids, i); ok {
+					for j := i; j < e; j++ {
+						ws[j], ids[j] = "", 0
+					}
+					break
+				}
+			}
+		}
+		return ws
+	}
+	vocab := strings.Fields("kill time dying to me dead die end it all i hard the a my x marks")
+	vocab = append(vocab, "")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 2000 {
+		ws := make([]string, 1+rng.IntN(8)+n%2*rng.IntN(4*minSeen))
+		for i := range ws {
+			ws[i] = vocab[rng.IntN(len(vocab))]
+		}
+		want := scan(ws)
+		ids := v.Lookup(nil, ws)
+		got := slices.Clone(ws)
+		ps.BlankIn(got, ids)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: BlankIn gave %q, a scan gives %q", ws, got, want)
+		}
+		if wantIDs := v.Lookup(nil, got); !slices.Equal(ids, wantIDs) {
+			t.Fatalf("%q: BlankIn left numbers %v, want %v", ws, ids, wantIDs)
+		}
+	}
+}
+
 func TestMatchingAShortMessageAllocatesNothing(t *testing.T) {
 	ps := MustSet("see you|ya later|soon", "bye*", "thanks ~2 help")
 	ws := strings.Fields("ok thanks a lot for the help see ya later")
