@@ -138,7 +138,10 @@ func Normalize(s string) string {
 	for i < len(s) {
 		c := s[i]
 		// Things that are not words: skip them whole.
-		if space && (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == '@') {
+		// Only "http", "www" and "@" can begin one: the second byte is tested
+		// here, for most words of a message begin with "h" or "w" ("have",
+		// "was", "when") and none of them is a URL.
+		if space && (c == '@' || i+1 < len(s) && (c|0x20 == 'h' && s[i+1]|0x20 == 't' || c|0x20 == 'w' && s[i+1]|0x20 == 'w')) {
 			if n := skipNonWord(s[i:]); n > 0 {
 				i += n
 				continue

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/transform"
 )
 
 func TestNormalize(t *testing.T) {
@@ -113,6 +115,94 @@ func TestSanitizeASCII(t *testing.T) {
 			t.Fatalf("Sanitize(%q) = %q, want %q", b, got, want)
 		}
 	}
+}
+
+// TestNormalizeAsByBytes holds Normalize, which looks for a URL only where
+// one can begin, to the same loop testing every word that begins with "h",
+// "w" or "@".
+func TestNormalizeAsByBytes(t *testing.T) {
+	parts := []string{"a", "b", "z", "h", "w", "H", "W", "@", "0", "9", " ", "  ", ".", "'", "`", "<", ">", "/", ":",
+		"http://x.y", "HTTPS://A", "www.", "WwW.x", "hello", "wheel", "ht", "wt", "ww", "@here", "<b>", "<@12>", "é", "Ü", "ł", "’", "\u00a0", "日本", "don't", "Abc", "xyz123"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := Sanitize(b.String())
+		if got, want := Normalize(s), normalizeByBytes(s); got != want {
+			t.Fatalf("Normalize(%q) = %q, a byte at a time %q", s, got, want)
+		}
+	}
+}
+
+// normalizeByBytes is Normalize as it was before it tested a word's second
+// byte for a URL.
+func normalizeByBytes(s string) string {
+	if !isASCIIText(s) {
+		if t, _, err := transform.String(foldAccents, s); err == nil {
+			s = t
+		}
+	}
+	b := make([]byte, 0, len(s))
+	space := true
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if space && (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == '@') {
+			if n := skipNonWord(s[i:]); n > 0 {
+				i += n
+				continue
+			}
+		}
+		if c == '<' {
+			if n := skipTag(s[i:]); n > 0 {
+				i += n
+				continue
+			}
+		}
+		if c < utf8.RuneSelf {
+			switch {
+			case lowerOrDigit[c]:
+				j := i + 1
+				for j < len(s) && lowerOrDigit[s[j]] {
+					j++
+				}
+				b = append(b, s[i:j]...)
+				space = false
+				i = j
+				continue
+			case 'A' <= c && c <= 'Z':
+				b = append(b, c+'a'-'A')
+				space = false
+			case (c == '\'' || c == '`') && !space && i+1 < len(s) && isLetterAt(s, i+1):
+			default:
+				if !space {
+					b = append(b, ' ')
+					space = true
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b = appendFolded(b, unicode.ToLower(r))
+			space = false
+		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
+		default:
+			if !space {
+				b = append(b, ' ')
+				space = true
+			}
+		}
+		i += size
+	}
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
 // BenchmarkLong reads the 1,000-word story every long-message benchmark uses.
