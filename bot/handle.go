@@ -353,16 +353,16 @@ func lastQuestion(text string) (q string, long bool) {
 // Sentences of fewer than minSentenceWords words say too little alone
 // ("Long story.", "Anyway.").
 func (b *Bot) askingSentence(text string, lean int) (intentDecision, bool) {
-	best, found, words := intentDecision{}, false, 0
-	for len(text) > 0 && words < sentenceReadWords {
+	best, found, read := intentDecision{}, false, 0
+	for len(text) > 0 && read < sentenceReadWords {
 		end := strings.IndexAny(text, ".!?\n")
 		if end < 0 {
 			end = len(text)
 		}
 		sentence := text[:end]
 		text = text[min(end+1, len(text)):]
-		n := len(strings.Fields(sentence))
-		words += n
+		n := words(sentence, sentenceReadWords)
+		read += n
 		if n < minSentenceWords {
 			continue
 		}
@@ -390,16 +390,18 @@ const longMessageWords = 25
 
 // moreWordsThan reports whether s has more than n space-separated words,
 // without splitting it (this runs on every message with a question mark).
-func moreWordsThan(s string, n int) bool {
-	words, inWord := 0, false
-	for i := 0; i < len(s); i++ {
+func moreWordsThan(s string, n int) bool { return words(s, n+1) > n }
+
+// words counts the words of s separated by spaces or tabs, up to limit:
+// without building the list of them.
+func words(s string, limit int) int {
+	n, inWord := 0, false
+	for i := 0; i < len(s) && n < limit; i++ {
 		space := s[i] == ' ' || s[i] == '\t'
 		if !space && !inWord {
-			if words++; words > n {
-				return true
-			}
+			n++
 		}
 		inWord = !space
 	}
-	return false
+	return n
 }
