@@ -155,7 +155,9 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		self:       map[string]bool{},
 		others:     map[string]bool{},
 		benignWord: map[string]bool{},
-		known:      map[string]bool{},
+		// Sized for the model's words, which are most of them: a map grown
+		// word by word rehashes itself a dozen times, at every start.
+		known: make(map[string]bool, knownWords(m)),
 	}
 	var srcs, benign []string
 	// English words in another language's signals (loan words, code-switching:
@@ -321,7 +323,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			}
 		}
 	}
-	d.class = map[string]wordInfo{}
+	d.class = make(map[string]wordInfo, len(d.known)+len(d.english)+len(d.vocab)+len(d.benignWord))
 	mark := func(w string, c wordClass) {
 		info := d.class[w]
 		info.class |= c
@@ -351,6 +353,13 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		info.id = id
 		d.class[w] = info
 	}
+	if d.model != nil {
+		var buf []uint32
+		for w, info := range d.class {
+			info.margin, info.count, buf = d.alone(buf, w)
+			d.class[w] = info
+		}
+	}
 	d.short = make([]wordInfo, shortWordsLen)
 	for w, info := range d.class {
 		if i, ok := shortIndex(w); ok {
@@ -359,6 +368,25 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	}
 	d.pool.New = func() any { return new(scratch) }
 	return d, nil
+}
+
+func knownWords(m *Model) int {
+	if m == nil {
+		return 0
+	}
+	return len(m.Known)
+}
+
+// alone sums the learned layer's features of w that do not depend on the
+// words around it: its unigram and the n-grams of " w ". buf is working
+// memory, returned for the next call.
+func (d *Detector) alone(buf []uint32, w string) (int32, uint16, []uint32) {
+	buf = d.feat.CharsIn(buf[:0], w, 0, len(w)+1)
+	buf = d.feat.Word(buf, w)
+	if len(buf) > math.MaxUint16 {
+		return 0, 0, buf
+	}
+	return d.model.Margin(buf), uint16(len(buf)), buf
 }
 
 // info returns what the detector knows of w.
@@ -393,7 +421,15 @@ func shortIndex(w string) (int, bool) {
 // long message asks this of every word.
 type wordInfo struct {
 	class wordClass
-	id    int32 // in the phrase sets' vocab
+	// count and margin are the learned layer's sum for the word wherever it
+	// stands: its unigram and the n-grams of the word alone (see
+	// [textclass.Featurizer.Across]). A word of a long message then costs
+	// the learned layer only what it makes with the words after it. count
+	// is 0 when they are not summed (no model, or a word the detector does
+	// not know).
+	count  uint16
+	id     int32 // in the phrase sets' vocab
+	margin int32
 }
 
 // wordClass says which of the detector's word lists hold a word.
@@ -599,20 +635,27 @@ func normWord(w string) string {
 // scratch is the per-check working memory, pooled so a check allocates little.
 type scratch struct {
 	ws      []string
-	ids     []int32     // ws's numbers in the phrase sets' vocab
-	cls     []wordClass // ws's classes
+	ids     []int32    // ws's numbers in the phrase sets' vocab
+	inf     []wordInfo // what the detector knows of ws
 	buf     []string
 	info    []wordInfo // what the detector knows of buf's words
 	hits    []hit
 	uniq    []string
-	uniqCls []wordClass
+	uniqInf []wordInfo
 	fired   []firedRule
 	// The learned layer's features, grouped by word: first the rules', then
 	// each of uniq's (word k's end at ends[k], kept with allWords only).
-	// The whole message's are feat[:whole].
+	// The whole message's are feat[:whole]. With a model and without list,
+	// they are summed as they are found instead: the whole message's margin
+	// is margin, of whole features, and feat holds only those not summed
+	// ahead (see [wordInfo]).
 	feat   []uint32
 	ends   []int32
 	whole  int
+	margin int32
+	// list keeps the list of features where a model would sum them: for
+	// training, and for the test that both ways give one score.
+	list   bool
 	uniqAt []int32 // ws index → uniq index (-1 before the first word); with allWords only
 	// allWords has features found for every word, past maxModelText: the
 	// training measures windows over the whole of a long message.
@@ -664,7 +707,11 @@ func (d *Detector) check(sc *scratch, raw, norm string) Finding {
 	f := d.rules(sc.ws, sc.hits, &sc.fired, &sc.cx)
 	d.features(sc, sc.ws, sc.fired)
 	if d.model != nil && d.enoughToJudge(sc.ws, sc.hits) {
-		f.Score = sigmoid(d.model.Logit(d.model.Margin(sc.feat[:sc.whole]), sc.whole))
+		margin := sc.margin
+		if !d.summing(sc) {
+			margin = d.model.Margin(sc.feat[:sc.whole])
+		}
+		f.Score = sigmoid(d.model.Logit(margin, sc.whole))
 		if !f.Crisis && f.Score >= d.threshold {
 			f.Crisis, f.Construct, f.Rule = true, "model", "model"
 			f.Other = d.hasConcept(sc.hits, "other") && !d.anySelf(sc.ws)
@@ -824,7 +871,7 @@ func (d *Detector) anySelf(ws []string) bool {
 func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// A word said again at once ("no no no", "blah blah blah") says it once:
 	// the model must not read volume as meaning.
-	sc.uniq, sc.uniqCls, sc.uniqAt = sc.uniq[:0], sc.uniqCls[:0], sc.uniqAt[:0]
+	sc.uniq, sc.uniqInf, sc.uniqAt = sc.uniq[:0], sc.uniqInf[:0], sc.uniqAt[:0]
 	sc.text = sc.text[:0]
 	prev := ""
 	for i, w := range ws {
@@ -836,7 +883,7 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			}
 			prev = w
 			sc.uniq = append(sc.uniq, w)
-			sc.uniqCls = append(sc.uniqCls, sc.cls[i])
+			sc.uniqInf = append(sc.uniqInf, sc.inf[i])
 			if len(sc.text) > 0 {
 				sc.text = append(sc.text, ' ')
 			}
@@ -856,6 +903,12 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	}
 	sc.ends = sc.ends[:0]
 	sc.whole = len(feat)
+	// With a model, each word's features that are the same wherever it
+	// stands are summed ahead (wordInfo): only those it makes with the
+	// words after it are found here.
+	summing := d.summing(sc)
+	var margin int32
+	ahead := 0
 	// Words in a negation's reach are features of their own, so "can't keep
 	// going" and "need to keep going" part ways ("not_keep", "not_going").
 	reach, off := 0, 0
@@ -872,9 +925,24 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			// Only the training's measure of windows reads all of it.
 			break
 		}
-		feat = d.feat.CharsIn(feat, text, off, to)
-		feat = d.feat.WordAt(feat, sc.uniq, k)
-		switch c := sc.uniqCls[k]; {
+		info := sc.uniqInf[k]
+		switch {
+		case !summing:
+			feat = d.feat.CharsIn(feat, text, off, to)
+			feat = d.feat.WordAt(feat, sc.uniq, k)
+		case info.count > 0:
+			margin += info.margin
+			ahead += int(info.count)
+			feat = d.feat.Across(feat, text, off, to)
+			if k+1 < len(sc.uniq) {
+				feat = d.feat.Pair(feat, w, sc.uniq[k+1])
+			}
+		default:
+			// A word the detector does not know: nothing summed ahead.
+			feat = d.feat.CharsIn(feat, text, off, to)
+			feat = d.feat.WordAt(feat, sc.uniq, k)
+		}
+		switch c := info.class; {
 		case c&classNeg != 0:
 			reach = 3
 		case c&classBreak != 0:
@@ -892,7 +960,15 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 		off = to
 	}
 	sc.feat = feat
+	if summing {
+		sc.margin = margin + d.model.Margin(feat)
+		sc.whole += ahead
+	}
 }
+
+// summing reports whether features sums the learned layer's features as it
+// finds them, rather than listing them all in sc.feat.
+func (d *Detector) summing(sc *scratch) bool { return d.model != nil && !sc.list && !sc.allWords }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 

@@ -421,3 +421,59 @@ func BenchmarkCheckLong(b *testing.B) {
 		d.Check(text)
 	}
 }
+
+// TestSummedAsListed: the learned layer's score of a message, with each
+// word's features that do not depend on its neighbours summed once when the
+// detector is built, is the score of every feature listed, as the model was
+// trained: on every training message and story, and on stories joined into
+// long messages that run past what the learned layer reads.
+func TestSummedAsListed(t *testing.T) {
+	d := detector(t)
+	tr, problems := knowledge.LoadTraining(os.DirFS("../../knowledge"))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var texts []string
+	for _, e := range tr.CrisisExamples() {
+		texts = append(texts, e.Text)
+	}
+	for _, e := range tr.StoryExamples() {
+		texts = append(texts, e.Text)
+	}
+	data, err := os.ReadFile("../testdata/long-story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts = append(texts, string(data), "", "a", "i", "no no no", "kil myslef", "k1ll mys3lf", "qwxz vbnm plkj")
+	for i := 0; i+8 < len(texts); i += 97 {
+		texts = append(texts, strings.Join(texts[i:i+8], " "))
+	}
+	scored := 0
+	for _, text := range texts {
+		summed, listed := d.ScoreBothWays(text)
+		if summed != listed {
+			t.Fatalf("%q: summed %v, listed %v", text, summed, listed)
+		}
+		if summed > 0 {
+			scored++
+		}
+	}
+	if scored < len(texts)/2 {
+		t.Fatalf("only %d of %d messages were scored: the test compares nothing", scored, len(texts))
+	}
+}
+
+// BenchmarkNew builds the detector from the embedded lexicons and model, as
+// every start of the bot does.
+func BenchmarkNew(b *testing.B) {
+	k, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := crisis.New(k.CrisisLexicons, k.CrisisModel); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

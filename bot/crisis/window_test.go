@@ -33,7 +33,7 @@ func TestFeaturesByWord(t *testing.T) {
 		want = f.Words(want, sc.uniq)
 		reach := 0
 		for i, w := range sc.uniq {
-			switch c := sc.uniqCls[i]; {
+			switch c := sc.uniqInf[i].class; {
 			case c&classNeg != 0:
 				reach = 3
 			case c&classBreak != 0:

@@ -28,7 +28,7 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 		}
 	}
 	repairTypos := len(raw) < 3 || 2*english >= len(raw)
-	sc.ids, sc.cls = sc.ids[:0], sc.cls[:0]
+	sc.ids, sc.inf = sc.ids[:0], sc.inf[:0]
 	for i := 0; i < len(raw); i++ {
 		w, info, n := raw[i], sc.info[i], len(dst)
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
@@ -43,7 +43,7 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 		dst = d.repair(dst, w, info.class, repairTypos)
 		if len(dst) == n+1 && dst[n] == w {
 			// Most words: as written, and looked up already.
-			sc.ids, sc.cls = append(sc.ids, info.id), append(sc.cls, info.class)
+			sc.ids, sc.inf = append(sc.ids, info.id), append(sc.inf, info)
 		} else {
 			d.lookup(sc, dst[n:])
 		}
@@ -52,11 +52,11 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 }
 
 // lookup appends what the detector knows of repaired words to sc.ids and
-// sc.cls.
+// sc.inf.
 func (d *Detector) lookup(sc *scratch, ws []string) {
 	for _, w := range ws {
 		info := d.info(w)
-		sc.ids, sc.cls = append(sc.ids, info.id), append(sc.cls, info.class)
+		sc.ids, sc.inf = append(sc.ids, info.id), append(sc.inf, info)
 	}
 }
 

@@ -494,6 +494,24 @@ func (f Featurizer) WordAt(dst []uint32, ws []string, i int) []uint32 {
 	return dst
 }
 
+// Word appends the unigram feature of w, as [Featurizer.WordAt] gives it.
+func (f Featurizer) Word(dst []uint32, w string) []uint32 {
+	if w == "" {
+		return dst
+	}
+	return append(dst, hashBytes(seedWord, w))
+}
+
+// Pair appends the bigram feature of a followed by b, as
+// [Featurizer.WordAt] gives it: a caller that has each word's unigram and
+// n-grams summed already adds only what two words make together.
+func (f Featurizer) Pair(dst []uint32, a, b string) []uint32 {
+	if f.NoBigrams || a == "" || b == "" {
+		return dst
+	}
+	return append(dst, hashBytes(hashBytes(seedBigram, a)^' ', b))
+}
+
 // Chars appends character n-gram features of text, with a space at each end
 // so that word beginnings and endings are features of their own.
 func (f Featurizer) Chars(dst []uint32, text string) []uint32 {
@@ -539,6 +557,50 @@ func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
 			h ^= uint32(at(i + k))
 			h *= prime32
 			if k+1 >= lo {
+				dst = append(dst, h^uint32(k))
+			}
+		}
+	}
+	return dst
+}
+
+// Across appends the n-grams of [Featurizer.Chars] that begin at positions
+// from to at-1 and end after position at (positions as in
+// [Featurizer.CharsIn]). With at the space after a word and from the space
+// before it, they are what the word's n-grams hold of the words after it:
+// the rest of its n-grams are those of [Featurizer.Chars] of the word alone,
+// the same wherever it stands, which a caller can sum once. (That holds for
+// n-grams of two bytes or more: a one-byte n-gram of the space after the word
+// is the next word's.)
+func (f Featurizer) Across(dst []uint32, text string, from, at int) []uint32 {
+	lo, hi := f.MinN, f.MaxN
+	if lo == 0 {
+		lo, hi = 3, 5
+	}
+	n := len(text) + 2
+	at = min(at, n)
+	for i := max(from, at-hi+2, 0); i < at; i++ {
+		h := uint32(seedChar)
+		if i > 0 && i+hi < n {
+			// Inside the text, as in CharsIn: most words of a long message.
+			g := text[i-1 : i-1+hi]
+			for k := 0; k < hi; k++ {
+				h ^= uint32(g[k])
+				h *= prime32
+				if k+1 >= lo && i+k > at {
+					dst = append(dst, h^uint32(k))
+				}
+			}
+			continue
+		}
+		for k := 0; k < hi && i+k < n; k++ {
+			c := byte(' ')
+			if j := i + k; j > 0 && j < n-1 {
+				c = text[j-1]
+			}
+			h ^= uint32(c)
+			h *= prime32
+			if k+1 >= lo && i+k > at {
 				dst = append(dst, h^uint32(k))
 			}
 		}

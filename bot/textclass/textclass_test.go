@@ -261,3 +261,56 @@ func TestMarginLogit(t *testing.T) {
 		}
 	}
 }
+
+// TestAcrossWordAlone: a word's n-grams in a text (CharsIn from the space
+// before it to its end) are those of the word alone (Chars) and those that
+// run on past the space after it (Across), whatever words stand around it:
+// short words ("i", "a"), whose n-grams reach two words on, among them.
+func TestAcrossWordAlone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, f := range []Featurizer{{}, {MinN: 3, MaxN: 4}, {MinN: 2, MaxN: 3}} {
+		for range 3000 {
+			ws := make([]string, 1+rng.IntN(5))
+			for i := range ws {
+				b := make([]byte, 1+rng.IntN(6))
+				for j := range b {
+					b[j] = 'a' + byte(rng.IntN(3))
+				}
+				ws[i] = string(b)
+			}
+			text := strings.Join(ws, " ")
+			off := 0
+			for k, w := range ws {
+				to := off + len(w) + 1
+				if k == len(ws)-1 {
+					to = len(text) + 2
+				}
+				want := f.CharsIn(nil, text, off, to)
+				got := f.Across(f.Chars(nil, w), text, off, to)
+				slices.Sort(want)
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%+v: word %q of %q: %v, want %v", f, w, text, got, want)
+				}
+				off = to
+			}
+		}
+	}
+}
+
+// TestPairAndWord: Word and Pair give the features WordAt gives.
+func TestPairAndWord(t *testing.T) {
+	ws := []string{"i", "want", "", "to", "go"}
+	for _, f := range []Featurizer{{}, {NoBigrams: true}} {
+		for i, w := range ws {
+			want := f.WordAt(nil, ws, i)
+			got := f.Word(nil, w)
+			if i+1 < len(ws) {
+				got = f.Pair(got, w, ws[i+1])
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%+v: word %d: %v, want %v", f, i, got, want)
+			}
+		}
+	}
+}
