@@ -392,12 +392,12 @@ const longMessageWords = 25
 // without splitting it (this runs on every message with a question mark).
 func moreWordsThan(s string, n int) bool { return words(s, n+1) > n }
 
-// words counts the words of s separated by spaces or tabs, up to limit:
+// words counts the words of s separated by spaces, tabs or line breaks, up to limit:
 // without building the list of them.
 func words(s string, limit int) int {
 	n, inWord := 0, false
 	for i := 0; i < len(s) && n < limit; i++ {
-		space := s[i] == ' ' || s[i] == '\t'
+		space := s[i] == ' ' || s[i] == '\t' || s[i] == '\n'
 		if !space && !inWord {
 			n++
 		}

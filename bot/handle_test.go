@@ -497,6 +497,11 @@ func TestLongMessageAsksAnywhere(t *testing.T) {
 	}{
 		{"first", "How much does group therapy usually cost? " + everyday + "sorry, that was a lot.", "cost"},
 		{"no question mark", everyday + "I would really like to know who actually leads a support group, a trained professional or just another member. " + everyday, "leadership"},
+		// Lines without a full stop, as people type on a phone: each line
+		// break ends a sentence, so the ask is read on its own line.
+		{"lines", "ok so long story\nwe moved house in the spring and the kids changed schools\nmy partner works long hours and i do the cooking and the school runs\n" +
+			"the car broke down twice and money has been tight since november\ni would really like to know who actually leads a support group a trained professional or another member\n" +
+			"the boiler went too and my mum is not well\nanyway sorry for the essay", "leadership"},
 		{"everyday senses", everyday + "our team leader booked a group session at the climbing wall for friday and the membership is free for staff. " + everyday + "anyway that is my week.", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,7 +20,11 @@ import (
 const MaxInput = 16 << 10
 
 // Sanitize makes arbitrary input safe to work with: valid UTF-8, no control
-// characters, at most MaxInput bytes (cut at a rune boundary).
+// characters but line breaks, at most MaxInput bytes (cut at a rune
+// boundary). A line break is kept as "\n" ("\r\n" as " \n"), for it often
+// ends a sentence in chat where no full stop does ("hi\nwhat does a group
+// cost"); tabs and carriage returns become spaces. [Normalize] reads a line
+// break as a space.
 func Sanitize(s string) string {
 	if len(s) > MaxInput {
 		cut := MaxInput
@@ -42,7 +46,10 @@ func Sanitize(s string) string {
 		start := 0
 		for i < len(s) {
 			b.WriteString(s[start:i])
-			if c := s[i]; c == '\n' || c == '\t' || c == '\r' {
+			switch s[i] {
+			case '\n':
+				b.WriteByte('\n')
+			case '\t', '\r':
 				b.WriteByte(' ')
 			}
 			start = i + 1
@@ -54,7 +61,9 @@ func Sanitize(s string) string {
 	s = strings.ToValidUTF8(s, " ")
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r == '\n' || r == '\t' || r == '\r':
+		case r == '\n':
+			return r
+		case r == '\t' || r == '\r':
 			return ' '
 		case unicode.IsControl(r) || r == utf8.RuneError:
 			return -1

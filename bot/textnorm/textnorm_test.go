@@ -57,7 +57,7 @@ func TestSanitize(t *testing.T) {
 				t.Errorf("sanitize gave %d bytes, want at most %d", len(got), MaxInput)
 			}
 			for _, r := range got {
-				if r < 0x20 && r != ' ' {
+				if r < 0x20 && r != ' ' && r != '\n' {
 					t.Errorf("Sanitize(%q) kept control character %U", tc.in, r)
 				}
 			}
@@ -90,7 +90,9 @@ func TestSanitizeASCII(t *testing.T) {
 	byRunes := func(s string) string {
 		return strings.Map(func(r rune) rune {
 			switch {
-			case r == '\n' || r == '\t' || r == '\r':
+			case r == '\n':
+				return r
+			case r == '\t' || r == '\r':
 				return ' '
 			case unicode.IsControl(r) || r == utf8.RuneError:
 				return -1
