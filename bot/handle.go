@@ -185,8 +185,10 @@ func (b *Bot) expired() Reply {
 // the knowledge base.
 func (b *Bot) handleText(m Message, ev *Event) Reply {
 	text := textnorm.Sanitize(m.Text)
-	norm := textnorm.Normalize(text)
-	if f := b.crisis.CheckNormalized(text, norm); f.Crisis && !(f.Rule == "model" && b.ownAnswer(norm)) {
+	// Room on the stack for the sentences of all but a long story.
+	var room [64]int32
+	norm, ends := textnorm.NormalizeSentences(text, room[:0])
+	if f := b.crisis.CheckNormalized(text, norm, ends); f.Crisis && !(f.Rule == "model" && b.ownAnswer(norm)) {
 		b.afterCrisis.put(ev.Session, f.Lang, b.now())
 		return b.crisisReply(f)
 	}

@@ -634,15 +634,17 @@ func normWord(w string) string {
 
 // scratch is the per-check working memory, pooled so a check allocates little.
 type scratch struct {
-	ws      []string
-	ids     []int32    // ws's numbers in the phrase sets' vocab
-	inf     []wordInfo // what the detector knows of ws
-	buf     []string
-	info    []wordInfo // what the detector knows of buf's words
-	hits    []hit
-	uniq    []string
-	uniqInf []wordInfo
-	fired   []firedRule
+	ws           []string
+	ids          []int32    // ws's numbers in the phrase sets' vocab
+	inf          []wordInfo // what the detector knows of ws
+	begins       []bool     // whether each of ws begins a sentence
+	sentenceEnds []int32    // where the normalised text's sentences end (checkText)
+	buf          []string
+	info         []wordInfo // what the detector knows of buf's words
+	hits         []hit
+	uniq         []string
+	uniqInf      []wordInfo
+	fired        []firedRule
 	// The learned layer's features, grouped by word: first the rules', then
 	// each of uniq's (word k's end at ends[k], kept with allWords only).
 	// The whole message's are feat[:whole]. With a model and without list,
@@ -678,33 +680,41 @@ type hit struct {
 func (d *Detector) Check(text string) Finding {
 	sc := d.pool.Get().(*scratch)
 	defer d.pool.Put(sc)
-	return d.check(sc, text, normalizeText(text))
+	return d.checkText(sc, text)
 }
 
-func normalizeText(text string) string { return textnorm.Normalize(textnorm.Sanitize(text)) }
+// checkText is check for text not yet sanitised and normalised.
+func (d *Detector) checkText(sc *scratch, text string) Finding {
+	text = textnorm.Sanitize(text)
+	norm, ends := textnorm.NormalizeSentences(text, sc.sentenceEnds[:0])
+	sc.sentenceEnds = ends
+	return d.check(sc, text, norm, ends)
+}
 
 // CheckNormalized is [Detector.Check] for text the caller already passed
-// through textnorm.Normalize(textnorm.Sanitize(raw)); raw is still needed for
-// scripts written without spaces.
-func (d *Detector) CheckNormalized(raw, norm string) Finding {
+// through textnorm.Sanitize (raw) and then textnorm.NormalizeSentences (norm,
+// and ends, where its sentences end); raw is still needed for scripts
+// written without spaces.
+func (d *Detector) CheckNormalized(raw, norm string, ends []int32) Finding {
 	sc := d.pool.Get().(*scratch)
 	defer d.pool.Put(sc)
-	return d.check(sc, raw, norm)
+	return d.check(sc, raw, norm, ends)
 }
 
-func (d *Detector) check(sc *scratch, raw, norm string) Finding {
+func (d *Detector) check(sc *scratch, raw, norm string, ends []int32) Finding {
 	// Scanned once: emoji and scripts without spaces are both beyond ASCII.
 	ascii := isASCII(raw)
 	if len(d.emoji) > 0 && !ascii {
 		// Only a message with something the normaliser dropped can hold one.
 		if r := d.readEmoji(raw); r != raw {
-			norm = normalizeText(r)
+			norm, sc.sentenceEnds = textnorm.NormalizeSentences(r, sc.sentenceEnds[:0])
+			ends = sc.sentenceEnds
 		}
 	}
-	sc.ws = d.words(sc.ws[:0], sc, norm)
+	sc.ws = d.words(sc.ws[:0], sc, norm, ends)
 	sc.hits = d.findHits(sc.hits[:0], sc.ws, sc.ids, raw, ascii)
 	sc.fired = sc.fired[:0]
-	f := d.rules(sc.ws, sc.hits, &sc.fired, &sc.cx)
+	f := d.rules(sc.ws, sc.begins, sc.hits, &sc.fired, &sc.cx)
 	d.features(sc, sc.ws, sc.fired)
 	if d.model != nil && d.enoughToJudge(sc.ws, sc.hits) {
 		margin := sc.margin

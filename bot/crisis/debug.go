@@ -10,7 +10,7 @@ import (
 // holds the message's words).
 func (d *Detector) Explain(text string) string {
 	sc := new(scratch)
-	f := d.check(sc, text, normalizeText(text))
+	f := d.checkText(sc, text)
 	var b strings.Builder
 	fmt.Fprintf(&b, "words: %s\n", strings.Join(sc.ws, " "))
 	for _, h := range sc.hits {

@@ -477,3 +477,36 @@ func BenchmarkNew(b *testing.B) {
 		}
 	}
 }
+
+// TestNegationEndsWithTheSentence: a negation denies what follows it in its
+// own sentence, not in the next ("I don't. I want to die"), so the rules, not
+// only the learned layer, catch the sign; within a sentence it still denies.
+func TestNegationEndsWithTheSentence(t *testing.T) {
+	d := detector(t)
+	for _, tc := range []struct {
+		text  string
+		rules bool // the rules catch it
+	}{
+		{"I don't. I want to die", true},
+		{"not really. i want to kill myself", true},
+		{"nope\ni want to end my life", true},
+		{"Honestly? I want to die", true},
+		{"i wanna s.h again", true}, // a shortened word is one sentence
+		{"I don't want to kill myself, I want help with my anxiety", false},
+	} {
+		f := d.Check(tc.text)
+		if got := f.Crisis && f.Rule != "model"; got != tc.rules {
+			t.Errorf("%q: caught by the rules %v (%+v), want %v", tc.text, got, f, tc.rules)
+		}
+	}
+}
+
+// TestSentencesAfterTwoWordSpelling: a two-word spelling read as one ("no
+// one" → "noone") does not shift where the later sentences begin.
+func TestSentencesAfterTwoWordSpelling(t *testing.T) {
+	d := detector(t)
+	f := d.Check("no one gets it and i am not ok. i want to die")
+	if !f.Crisis || f.Rule == "model" {
+		t.Errorf("caught by the rules: %v (%+v), want true", f.Crisis && f.Rule != "model", f)
+	}
+}

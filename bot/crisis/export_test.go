@@ -5,8 +5,8 @@ package crisis
 // training lists them.
 func (d *Detector) ScoreBothWays(text string) (summed, listed float64) {
 	sc := new(scratch)
-	summed = d.check(sc, text, normalizeText(text)).Score
+	summed = d.checkText(sc, text).Score
 	sc.list = true
-	listed = d.check(sc, text, normalizeText(text)).Score
+	listed = d.checkText(sc, text).Score
 	return summed, listed
 }

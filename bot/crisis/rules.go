@@ -29,7 +29,7 @@ type firedRule struct {
 // The rules fired (kept or set aside by context) are appended to fired, as
 // features of the learned layer; the contexts found are left in cx (its
 // buffers reused), for the windows of a long message.
-func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contexts) Finding {
+func (d *Detector) rules(ws []string, begins []bool, hits []hit, fired *[]firedRule, cx *contexts) Finding {
 	var cands []candidate
 	cx.collect(ws, hits)
 	nows, pasts, profs, frames := cx.nows, cx.pasts, cx.profs, cx.frames
@@ -53,7 +53,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 	// of ending my life", "ending my life" is as denied as the thoughts.
 	var negSpans [][2]int
 	for _, h := range hits {
-		if h.start >= 0 && (h.e.kind == kindSignal || (h.e.kind == kindConcept && h.e.name == "mention")) && (d.negated(ws, h.start) || d.negatedInside(ws, h)) {
+		if h.start >= 0 && (h.e.kind == kindSignal || (h.e.kind == kindConcept && h.e.name == "mention")) && (d.negated(ws, begins, h.start) || d.negatedInside(ws, h)) {
 			negSpans = append(negSpans, [2]int{h.start, h.end})
 		}
 	}
@@ -103,7 +103,7 @@ func (d *Detector) rules(ws []string, hits []hit, fired *[]firedRule, cx *contex
 				add(mentionConstruct(ws, a), "mention", a, a)
 			}
 		case "desire":
-			neg := d.negated(ws, a.start)
+			neg := d.negated(ws, begins, a.start)
 			for _, b := range hits {
 				// Where b stands first: every case needs b at most six words
 				// after a, which most of a long message's hits are not.
@@ -306,9 +306,10 @@ func (d *Detector) goesOnDoing(ws []string, a, b hit) bool {
 
 // negated reports whether a negation ("not", "never", "dont", and their like
 // in every language) stands in the five words before position i, in the same
-// clause ("I'm not suicidal", "never had thoughts of ending my life", but not
-// "not okay, and I want to die").
-func (d *Detector) negated(ws []string, i int) bool {
+// clause and sentence ("I'm not suicidal", "never had thoughts of ending my
+// life", but not "not okay, and I want to die" or "I don't. I want to die").
+// begins marks the words that begin a sentence.
+func (d *Detector) negated(ws []string, begins []bool, i int) bool {
 	if i < 0 {
 		return false
 	}
@@ -317,7 +318,8 @@ func (d *Detector) negated(ws []string, i int) bool {
 		return false
 	}
 	for j := i - 1; j >= 0 && j >= i-5; j-- {
-		if clauseBreak[ws[j]] {
+		if clauseBreak[ws[j]] || j+1 < len(begins) && begins[j+1] {
+			// A clause or a sentence ended: "I don't. I want to die".
 			return false
 		}
 		if d.neg[ws[j]] && !(j+1 < i && notNegating[ws[j+1]]) {

@@ -208,7 +208,7 @@ func Train(lexicons []Lexicon, examples, stories []Example, known []string, inpu
 	var voices []string
 	sc := new(scratch)
 	for i, e := range examples {
-		f := d.check(sc, e.Text, normalizeText(e.Text))
+		f := d.checkText(sc, e.Text)
 		class := 0
 		if e.Crisis {
 			class = 1
@@ -408,7 +408,7 @@ func joinMessages(parts []string) string {
 func (d *Detector) scoreLong(sc *scratch, m *textclass.Model, l longMessage) longScored {
 	sc.allWords = true
 	defer func() { sc.allWords = false }()
-	f := d.check(sc, l.text, normalizeText(l.text))
+	f := d.checkText(sc, l.text)
 	s := longScored{rules: f.Crisis, window: make([]float64, len(windowWidths))}
 	if !d.enoughToJudge(sc.ws, sc.hits) {
 		for i := range s.window {

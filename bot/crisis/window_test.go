@@ -27,7 +27,7 @@ func TestFeaturesByWord(t *testing.T) {
 	var f textclass.Featurizer
 	sc := new(scratch)
 	for _, text := range []string{"", "hi", "i want to die", "no no no i dont want to die", "we went to the park and it was sunny, i want to die"} {
-		d.check(sc, text, normalizeText(text))
+		d.checkText(sc, text)
 		joined := strings.Join(sc.uniq, " ")
 		want := f.Chars(nil, joined)
 		want = f.Words(want, sc.uniq)
@@ -65,7 +65,7 @@ func TestWindows(t *testing.T) {
 	}
 	sc := &scratch{allWords: true} // as the training reads a long message (scoreLong)
 	feats := func(text string) []uint32 {
-		d.check(sc, text, normalizeText(text))
+		d.checkText(sc, text)
 		return slices.Clone(sc.feat[:sc.whole])
 	}
 	var ex []textclass.Example
@@ -81,7 +81,7 @@ func TestWindows(t *testing.T) {
 	}
 
 	short := "i just want to die"
-	d.check(sc, short, short)
+	d.check(sc, short, short, nil)
 	whole := m.Logit(m.Margin(sc.feat[:sc.whole]), sc.whole)
 	if z, at := d.bestWindow(sc, m, sumWords(m, sc), 12); math.Abs(z-whole) > 1e-9 || at != 0 {
 		t.Errorf("%q in one window: logit %v at %d, want the whole message's %v at 0", short, z, at, whole)
@@ -89,7 +89,7 @@ func TestWindows(t *testing.T) {
 
 	story := strings.Repeat("we went to the park and the garden was lovely and mum is having her tea ", 20)
 	for _, text := range []string{short + " " + story, story + short + " " + story, story + short} {
-		d.check(sc, text, normalizeText(text))
+		d.checkText(sc, text)
 		z, at := d.bestWindow(sc, m, sumWords(m, sc), 12)
 		got := strings.Join(sc.uniq[at:at+12], " ")
 		if !strings.Contains(got, "want to die") {
@@ -99,7 +99,7 @@ func TestWindows(t *testing.T) {
 			t.Errorf("the sign's window scores %v, no more than the whole message's %v", z, whole)
 		}
 	}
-	d.check(sc, story, normalizeText(story))
+	d.checkText(sc, story)
 	if z, _ := d.bestWindow(sc, m, sumWords(m, sc), 12); !math.IsInf(z, -1) {
 		t.Errorf("a story with nothing the lexicons know has a window judged (logit %v)", z)
 	}
@@ -135,7 +135,7 @@ func TestFramedWindow(t *testing.T) {
 	sc := &scratch{allWords: true} // as the training reads a long message (scoreLong)
 	for _, tt := range tests {
 		text := story + tt.sign + " " + story
-		d.check(sc, text, normalizeText(text))
+		d.checkText(sc, text)
 		die := slices.Index(sc.uniq, "die")
 		if got := d.framed(sc, max(die-4, 0), die); got != tt.framed {
 			t.Errorf("%q in a story: framed %v, want %v", tt.sign, got, tt.framed)

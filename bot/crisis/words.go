@@ -2,6 +2,7 @@ package crisis
 
 import (
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,8 +12,10 @@ import (
 // words splits normalised text into words and repairs each against the crisis
 // vocabulary, so the lexicons see "kill myself" in "kil myslef", "killmyself",
 // "k1ll mys3lf" and "kiiill myself", and "want to die" in "wnt 2 dye".
-// It writes the words' numbers in the phrase sets' vocab to sc.ids.
-func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
+// It writes the words' numbers in the phrase sets' vocab to sc.ids, and in
+// sc.begins which of them begin a sentence (ends: where in norm sentences
+// end, as textnorm.NormalizeSentences gives them).
+func (d *Detector) words(dst []string, sc *scratch, norm string, ends []int32) []string {
 	sc.buf = textnorm.Words(sc.buf[:0], norm)
 	raw := sc.buf
 	// Typos are repaired towards English words only in a message that reads
@@ -28,14 +31,28 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 		}
 	}
 	repairTypos := len(raw) < 3 || 2*english >= len(raw)
-	sc.ids, sc.inf = sc.ids[:0], sc.inf[:0]
+	sc.ids, sc.inf, sc.begins = sc.ids[:0], sc.inf[:0], sc.begins[:0]
+	// Word i of norm starts at off, one past the space after word i-1:
+	// it begins a sentence when that word's end is among ends.
+	next, off := 0, 0 // the first of ends not yet passed; where word i starts
 	for i := 0; i < len(raw); i++ {
 		w, info, n := raw[i], sc.info[i], len(dst)
-		// Two-word spellings first: "no one" → "noone", "can not" → "cant".
-		if i+1 < len(raw) && info.class&classSpells2 != 0 {
+		begins := false
+		if next < len(ends) {
+			for next < len(ends) && int(ends[next]) < off-1 {
+				next++
+			}
+			begins = next < len(ends) && int(ends[next]) == off-1
+		}
+		off += len(w) + 1
+		// Two-word spellings first: "no one" → "noone", "can not" → "cant";
+		// not across the end of a sentence ("No. One more thing").
+		if i+1 < len(raw) && info.class&classSpells2 != 0 && !slices.Contains(ends, int32(off-1)) {
 			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
 				d.lookup(sc, dst[n:])
+				sc.begins = marks(sc.begins, len(dst)-n, begins)
+				off += len(raw[i+1]) + 1
 				i++
 				continue
 			}
@@ -43,10 +60,20 @@ func (d *Detector) words(dst []string, sc *scratch, norm string) []string {
 		dst = d.repair(dst, w, info.class, repairTypos)
 		if len(dst) == n+1 && dst[n] == w {
 			// Most words: as written, and looked up already.
-			sc.ids, sc.inf = append(sc.ids, info.id), append(sc.inf, info)
+			sc.ids, sc.inf, sc.begins = append(sc.ids, info.id), append(sc.inf, info), append(sc.begins, begins)
 		} else {
 			d.lookup(sc, dst[n:])
+			sc.begins = marks(sc.begins, len(dst)-n, begins)
 		}
+	}
+	return dst
+}
+
+// marks appends n marks of whether words begin a sentence: the first one's
+// begins, the rest (a word repaired into several) false.
+func marks(dst []bool, n int, begins bool) []bool {
+	for k := range n {
+		dst = append(dst, begins && k == 0)
 	}
 	return dst
 }

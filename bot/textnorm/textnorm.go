@@ -133,6 +133,25 @@ func appendFolded(b []byte, r rune) []byte {
 // separated by single spaces, with accents folded, apostrophes dropped inside
 // words ("don't" → "dont"), and URLs, mentions, markup and HTML tags removed.
 func Normalize(s string) string {
+	norm, _ := normalize(s, nil, false)
+	return norm
+}
+
+// NormalizeSentences is [Normalize], and appends to ends the byte offset in
+// the result of the end of each sentence's last word: where a full stop, "!",
+// "?", "。", "！", "？" or a line break followed it. A full stop between
+// digits ("3.5") or inside a shortened word ("s.h") ends nothing. The
+// punctuation is gone from the words; what reads them word by word and must
+// not reach from one sentence into the next ("I don't. I want to die": the
+// "don't" denies nothing of the wish) learns where one ends here: the word
+// that starts at an offset one past an end begins a sentence.
+func NormalizeSentences(s string, ends []int32) (string, []int32) {
+	return normalize(s, ends, true)
+}
+
+// normalize is Normalize, and with sentences NormalizeSentences. The
+// sentences cost nothing per word, only where a sentence ends.
+func normalize(s string, ends []int32, sentences bool) (string, []int32) {
 	if !isASCIIText(s) {
 		if t, _, err := transform.String(foldAccents, s); err == nil {
 			s = t
@@ -182,6 +201,9 @@ func Normalize(s string) string {
 			case (c == '\'' || c == '`') && !space && i+1 < len(s) && isLetterAt(s, i+1):
 				// An apostrophe inside a word is dropped, so "don't" and "dont" match.
 			default:
+				if sentences && (c == '.' || c == '!' || c == '?' || c == '\n') && endsSentence(s, i) {
+					ends = endOfSentence(ends, b, space)
+				}
 				if !space {
 					b = append(b, ' ')
 					space = true
@@ -198,6 +220,9 @@ func Normalize(s string) string {
 		case (r == '\'' || r == '’' || r == '`') && !space && i+size < len(s) && isLetterAt(s, i+size):
 			// An apostrophe inside a word is dropped, so "don't" and "dont" match.
 		default:
+			if sentences && (r == '。' || r == '！' || r == '？') {
+				ends = endOfSentence(ends, b, space)
+			}
 			if !space {
 				b = append(b, ' ')
 				space = true
@@ -209,9 +234,48 @@ func Normalize(s string) string {
 		b = b[:len(b)-1]
 	}
 	if len(b) == 0 {
-		return ""
+		return "", ends
 	}
-	return unsafe.String(&b[0], len(b)) // b is never written again
+	return unsafe.String(&b[0], len(b)), ends // b is never written again
+}
+
+// endOfSentence appends to ends the end of the last word written to b, if
+// any and not there already: b ends in that word, or in the space after it
+// when space.
+func endOfSentence(ends []int32, b []byte, space bool) []int32 {
+	end := int32(len(b))
+	if space {
+		end--
+	}
+	if end <= 0 || len(ends) > 0 && ends[len(ends)-1] == end {
+		return ends
+	}
+	return append(ends, end)
+}
+
+// endsSentence reports whether the ASCII byte s[i] ends a sentence: "!",
+// "?", a line break, or a full stop but one between two digits ("3.5") or
+// after a letter standing alone and before another ("s.h", "o.d", "e.g"),
+// as people shorten words.
+func endsSentence(s string, i int) bool {
+	switch s[i] {
+	case '!', '?', '\n':
+		return true
+	case '.':
+		if i == 0 || i+1 >= len(s) {
+			return true
+		}
+		digit := func(j int) bool { return s[j] >= '0' && s[j] <= '9' }
+		letter := func(j int) bool { return j >= 0 && isLetterAt(s, j) }
+		if digit(i-1) && digit(i+1) {
+			return false
+		}
+		// The byte before the letter: part of a word too ("don't.I") if a
+		// letter, an apostrophe or beyond ASCII (the end of "’").
+		wordy := i >= 2 && (letter(i-2) || s[i-2] == '\'' || s[i-2] >= utf8.RuneSelf)
+		return !(letter(i-1) && !wordy && letter(i+1))
+	}
+	return false
 }
 
 // lowerOrDigit marks the bytes Normalize copies as they are.

@@ -276,3 +276,41 @@ func TestFirstWords(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeSentences(t *testing.T) {
+	// starts are the words that begin a sentence, as Words numbers them.
+	tests := []struct {
+		in     string
+		starts []int
+	}{
+		{"I don't. I want to die", []int{2}},
+		{"Hi! How are you? ok\nbye", []int{1, 4, 5}},
+		{"it costs 3.50 a week", nil},
+		{"i wanna s.h again. sorry", []int{5}},
+		{"I don't.I want to die", []int{2}},
+		{"I don’t.I want to die", []int{2}},
+		{"i dont know... i want to die", []int{3}},
+		{"end.", nil},
+		{"... hello", nil},
+		{"see https://example.com/a.b now. then go", []int{2}}, // the link is no word
+		{"你好。再见", []int{1}},
+		{"", nil},
+	}
+	for _, tc := range tests {
+		norm, ends := NormalizeSentences(Sanitize(tc.in), nil)
+		if norm != Normalize(Sanitize(tc.in)) {
+			t.Errorf("NormalizeSentences(%q) = %q, Normalize gives %q", tc.in, norm, Normalize(Sanitize(tc.in)))
+		}
+		var starts []int
+		off := 0
+		for i, w := range Words(nil, norm) {
+			if slices.Contains(ends, int32(off-1)) {
+				starts = append(starts, i)
+			}
+			off += len(w) + 1
+		}
+		if !slices.Equal(starts, tc.starts) {
+			t.Errorf("NormalizeSentences(%q): sentences start at words %v (ends %v), want %v", tc.in, starts, ends, tc.starts)
+		}
+	}
+}
