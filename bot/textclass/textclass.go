@@ -524,12 +524,18 @@ func (f Featurizer) Chars(dst []uint32, text string) []uint32 {
 // word, each word taking the n-grams from the space before it to its end, and
 // score a stretch of a long message from the words in it.
 func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
+	return f.grams(dst, text, from, to, -1)
+}
+
+// grams appends the n-grams of [Featurizer.Chars] that begin at positions
+// from to to-1 and end after position after (-1: all of them).
+func (f Featurizer) grams(dst []uint32, text string, from, to, after int) []uint32 {
 	lo, hi := f.MinN, f.MaxN
 	if lo == 0 {
 		lo, hi = 3, 5
 	}
 	n := len(text) + 2
-	from, to = max(from, 0), min(to, n)
+	from, to = max(from, after-hi+2, 0), min(to, n)
 	dst = slices.Grow(dst, max(to-from, 0)*(hi-lo+1))
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
@@ -547,7 +553,7 @@ func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
 			for k := 0; k < hi; k++ {
 				h ^= uint32(g[k])
 				h *= prime32
-				if k+1 >= lo {
+				if k+1 >= lo && i+k > after {
 					dst = append(dst, h^uint32(k))
 				}
 			}
@@ -556,7 +562,7 @@ func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
 		for k := 0; k < hi && i+k < n; k++ {
 			h ^= uint32(at(i + k))
 			h *= prime32
-			if k+1 >= lo {
+			if k+1 >= lo && i+k > after {
 				dst = append(dst, h^uint32(k))
 			}
 		}
@@ -573,39 +579,7 @@ func (f Featurizer) CharsIn(dst []uint32, text string, from, to int) []uint32 {
 // n-grams of two bytes or more: a one-byte n-gram of the space after the word
 // is the next word's.)
 func (f Featurizer) Across(dst []uint32, text string, from, at int) []uint32 {
-	lo, hi := f.MinN, f.MaxN
-	if lo == 0 {
-		lo, hi = 3, 5
-	}
-	n := len(text) + 2
-	at = min(at, n)
-	for i := max(from, at-hi+2, 0); i < at; i++ {
-		h := uint32(seedChar)
-		if i > 0 && i+hi < n {
-			// Inside the text, as in CharsIn: most words of a long message.
-			g := text[i-1 : i-1+hi]
-			for k := 0; k < hi; k++ {
-				h ^= uint32(g[k])
-				h *= prime32
-				if k+1 >= lo && i+k > at {
-					dst = append(dst, h^uint32(k))
-				}
-			}
-			continue
-		}
-		for k := 0; k < hi && i+k < n; k++ {
-			c := byte(' ')
-			if j := i + k; j > 0 && j < n-1 {
-				c = text[j-1]
-			}
-			h ^= uint32(c)
-			h *= prime32
-			if k+1 >= lo && i+k > at {
-				dst = append(dst, h^uint32(k))
-			}
-		}
-	}
-	return dst
+	return f.grams(dst, text, from, at, at)
 }
 
 // Feature returns the hash of one named feature, for features a caller adds
