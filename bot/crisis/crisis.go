@@ -936,19 +936,16 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			break
 		}
 		info := sc.uniqInf[k]
-		switch {
-		case !summing:
-			feat = d.feat.CharsIn(feat, text, off, to)
-			feat = d.feat.WordAt(feat, sc.uniq, k)
-		case info.count > 0:
+		if summing && info.count > 0 {
 			margin += info.margin
 			ahead += int(info.count)
 			feat = d.feat.Across(feat, text, off, to)
 			if k+1 < len(sc.uniq) {
 				feat = d.feat.Pair(feat, w, sc.uniq[k+1])
 			}
-		default:
-			// A word the detector does not know: nothing summed ahead.
+		} else {
+			// Listed, or a word the detector does not know (nothing summed
+			// ahead): all of its features.
 			feat = d.feat.CharsIn(feat, text, off, to)
 			feat = d.feat.WordAt(feat, sc.uniq, k)
 		}

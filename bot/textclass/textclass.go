@@ -485,11 +485,9 @@ func (f Featurizer) WordAt(dst []uint32, ws []string, i int) []uint32 {
 	if w == "" {
 		return dst
 	}
-	dst = append(dst, hashBytes(seedWord, w))
-	if !f.NoBigrams && i+1 < len(ws) && ws[i+1] != "" {
-		h := hashBytes(seedBigram, w)
-		h = hashBytes(h^' ', ws[i+1])
-		dst = append(dst, h)
+	dst = f.Word(dst, w)
+	if i+1 < len(ws) {
+		dst = f.Pair(dst, w, ws[i+1])
 	}
 	return dst
 }
