@@ -341,6 +341,7 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	}
 	for pair := range d.spell2 {
 		mark(pair[0], classSpells2)
+		mark(pair[1], classSpelled2)
 	}
 	for w := range d.neg {
 		mark(w, classNeg)
@@ -433,7 +434,7 @@ type wordInfo struct {
 }
 
 // wordClass says which of the detector's word lists hold a word.
-type wordClass uint8
+type wordClass uint16
 
 const (
 	classKnown wordClass = 1 << iota
@@ -441,9 +442,10 @@ const (
 	classVocab
 	classBenign
 	classSpelling
-	classSpells2 // the first of a two-word spelling ("no" of "no one")
-	classNeg     // a negation, any language
-	classBreak   // a clause break: a negation's reach ends there
+	classSpells2  // the first of a two-word spelling ("no" of "no one")
+	classSpelled2 // the second of a two-word spelling ("one" of "no one")
+	classNeg      // a negation, any language
+	classBreak    // a clause break: a negation's reach ends there
 )
 
 // fuzzyConcepts are the concepts whose words a typo is repaired towards.

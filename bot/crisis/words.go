@@ -2,7 +2,6 @@ package crisis
 
 import (
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -37,17 +36,11 @@ func (d *Detector) words(dst []string, sc *scratch, norm string, ends []int32) [
 	next, off := 0, 0 // the first of ends not yet passed; where word i starts
 	for i := 0; i < len(raw); i++ {
 		w, info, n := raw[i], sc.info[i], len(dst)
-		begins := false
-		if next < len(ends) {
-			for next < len(ends) && int(ends[next]) < off-1 {
-				next++
-			}
-			begins = next < len(ends) && int(ends[next]) == off-1
-		}
+		begins := endsAt(ends, &next, off-1)
 		off += len(w) + 1
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant";
 		// not across the end of a sentence ("No. One more thing").
-		if i+1 < len(raw) && info.class&classSpells2 != 0 && !slices.Contains(ends, int32(off-1)) {
+		if i+1 < len(raw) && info.class&classSpells2 != 0 && sc.info[i+1].class&classSpelled2 != 0 && !endsAt(ends, &next, off-1) {
 			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
 				d.lookup(sc, dst[n:])
@@ -67,6 +60,16 @@ func (d *Detector) words(dst []string, sc *scratch, norm string, ends []int32) [
 		}
 	}
 	return dst
+}
+
+// endsAt reports whether a sentence ends at offset at of norm. ends is
+// sorted and *next the first of them not before the words read so far: it
+// moves on past those before at, as the next word's reading would.
+func endsAt(ends []int32, next *int, at int) bool {
+	for *next < len(ends) && int(ends[*next]) < at {
+		*next++
+	}
+	return *next < len(ends) && int(ends[*next]) == at
 }
 
 // marks appends n marks of whether words begin a sentence: the first one's
