@@ -308,9 +308,14 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	}
 	for first, ws := range fuzzy {
 		sortStrings(ws)
-		for _, w := range ws {
-			d.targets[first] = append(d.targets[first], target{w, letterSet(w)})
+		ts := make([]target, len(ws))
+		for i, w := range ws {
+			ts[i] = target{w, letterSet(w), int32(i)}
 		}
+		// By length, so that a typo reads only the words near its own
+		// length; rank keeps the lexicons' order between equals.
+		slices.SortStableFunc(ts, func(a, b target) int { return len(a.w) - len(b.w) })
+		d.targets[first] = ts
 	}
 	if m != nil {
 		for _, w := range m.Known {
@@ -348,6 +353,9 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	}
 	for w := range clauseBreak {
 		mark(w, classBreak)
+	}
+	for w := range shortWords {
+		mark(w, classShort)
 	}
 	for w, id := range words.All() {
 		info := d.class[w]
@@ -444,6 +452,7 @@ const (
 	classSpelling
 	classSpells2  // the first of a two-word spelling ("no" of "no one")
 	classSpelled2 // the second of a two-word spelling ("one" of "no one")
+	classShort    // one of shortWords: a part of a run-together word
 	classNeg      // a negation, any language
 	classBreak    // a clause break: a negation's reach ends there
 )
@@ -883,32 +892,32 @@ func (d *Detector) anySelf(ws []string) bool {
 func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// A word said again at once ("no no no", "blah blah blah") says it once:
 	// the model must not read volume as meaning.
-	sc.uniq, sc.uniqInf, sc.uniqAt = sc.uniq[:0], sc.uniqInf[:0], sc.uniqAt[:0]
-	sc.text = sc.text[:0]
+	// Filled in local variables, stored in sc once (as in words).
+	uniq, uniqInf, uniqAt, buf := sc.uniq[:0], sc.uniqInf[:0], sc.uniqAt[:0], sc.text[:0]
 	prev := ""
 	for i, w := range ws {
 		if w != "" && w != prev {
-			if len(sc.text)+1 > maxModelText && !sc.allWords {
+			if len(buf)+1 > maxModelText && !sc.allWords {
 				// The text holds a word past the whole message's last, whose
 				// n-grams reach into it: enough for the learned layer.
 				break
 			}
 			prev = w
-			sc.uniq = append(sc.uniq, w)
-			sc.uniqInf = append(sc.uniqInf, sc.inf[i])
-			if len(sc.text) > 0 {
-				sc.text = append(sc.text, ' ')
+			uniq, uniqInf = append(uniq, w), append(uniqInf, sc.inf[i])
+			if len(buf) > 0 {
+				buf = append(buf, ' ')
 			}
-			sc.text = append(sc.text, w...)
+			buf = append(buf, w...)
 		}
 		if sc.allWords {
 			// Only the training's windows ask where a word stands.
-			sc.uniqAt = append(sc.uniqAt, int32(len(sc.uniq)-1))
+			uniqAt = append(uniqAt, int32(len(uniq)-1))
 		}
 	}
+	sc.uniq, sc.uniqInf, sc.uniqAt, sc.text = uniq, uniqInf, uniqAt, buf
 	// Read in place, not copied: text is read only here, while sc.text is
 	// not written, and does not outlive the call.
-	text := unsafe.String(unsafe.SliceData(sc.text), len(sc.text))
+	text := unsafe.String(unsafe.SliceData(buf), len(buf))
 	feat := sc.feat[:0]
 	for _, r := range fired {
 		feat = append(feat, textclass.Feature(r.name))
@@ -924,12 +933,13 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 	// Words in a negation's reach are features of their own, so "can't keep
 	// going" and "need to keep going" part ways ("not_keep", "not_going").
 	reach, off := 0, 0
-	for k, w := range sc.uniq {
+	whole := sc.whole
+	for k, w := range uniq {
 		// Word k's character n-grams run from the space before it (position
 		// off of the text with its end spaces) to its end; the last word's
 		// to the end.
 		to := off + len(w) + 1
-		if k == len(sc.uniq)-1 {
+		if k == len(uniq)-1 {
 			to = len(text) + 2
 		}
 		if to > maxModelText && !sc.allWords {
@@ -937,19 +947,19 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			// Only the training's measure of windows reads all of it.
 			break
 		}
-		info := sc.uniqInf[k]
+		info := uniqInf[k]
 		if summing && info.count > 0 {
 			margin += info.margin
 			ahead += int(info.count)
 			feat = d.feat.Across(feat, text, off, to)
-			if k+1 < len(sc.uniq) {
-				feat = d.feat.Pair(feat, w, sc.uniq[k+1])
+			if k+1 < len(uniq) {
+				feat = d.feat.Pair(feat, w, uniq[k+1])
 			}
 		} else {
 			// Listed, or a word the detector does not know (nothing summed
 			// ahead): all of its features.
 			feat = d.feat.CharsIn(feat, text, off, to)
-			feat = d.feat.WordAt(feat, sc.uniq, k)
+			feat = d.feat.WordAt(feat, uniq, k)
 		}
 		switch c := info.class; {
 		case c&classNeg != 0:
@@ -964,11 +974,11 @@ func (d *Detector) features(sc *scratch, ws []string, fired []firedRule) {
 			sc.ends = append(sc.ends, int32(len(feat)))
 		}
 		if to <= maxModelText {
-			sc.whole = len(feat)
+			whole = len(feat)
 		}
 		off = to
 	}
-	sc.feat = feat
+	sc.feat, sc.whole = feat, whole
 	if summing {
 		sc.margin = margin + d.model.Margin(feat)
 		sc.whole += ahead

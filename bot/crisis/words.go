@@ -2,6 +2,7 @@ package crisis
 
 import (
 	"math/bits"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,30 +22,34 @@ func (d *Detector) words(dst []string, sc *scratch, norm string, ends []int32) [
 	// as English: "donde esta la biblioteca" is Spanish, not "done". Each
 	// word is looked up once, here, for the repair and the phrase sets too.
 	english := 0
-	sc.info = sc.info[:0]
+	// The slices are filled in local variables and stored in sc once: an
+	// append stored in sc at every word costs a write of its pointer to the
+	// heap (and the GC's barrier while it marks).
+	infos := sc.info[:0]
 	for _, w := range raw {
 		info := d.info(w)
-		sc.info = append(sc.info, info)
+		infos = append(infos, info)
 		if info.class&(classKnown|classEnglish) != 0 {
 			english++
 		}
 	}
+	sc.info = infos
 	repairTypos := len(raw) < 3 || 2*english >= len(raw)
-	sc.ids, sc.inf, sc.begins = sc.ids[:0], sc.inf[:0], sc.begins[:0]
+	ids, inf, begs := sc.ids[:0], sc.inf[:0], sc.begins[:0]
 	// Word i of norm starts at off, one past the space after word i-1:
 	// it begins a sentence when that word's end is among ends.
 	next, off := 0, 0 // the first of ends not yet passed; where word i starts
 	for i := 0; i < len(raw); i++ {
-		w, info, n := raw[i], sc.info[i], len(dst)
+		w, info, n := raw[i], infos[i], len(dst)
 		begins := endsAt(ends, &next, off-1)
 		off += len(w) + 1
 		// Two-word spellings first: "no one" → "noone", "can not" → "cant";
 		// not across the end of a sentence ("No. One more thing").
-		if i+1 < len(raw) && info.class&classSpells2 != 0 && sc.info[i+1].class&classSpelled2 != 0 && !endsAt(ends, &next, off-1) {
+		if i+1 < len(raw) && info.class&classSpells2 != 0 && infos[i+1].class&classSpelled2 != 0 && !endsAt(ends, &next, off-1) {
 			if to, ok := d.spell2[[2]string{w, raw[i+1]}]; ok {
 				dst = textnorm.Words(dst, to)
-				d.lookup(sc, dst[n:])
-				sc.begins = marks(sc.begins, len(dst)-n, begins)
+				ids, inf = d.lookup(ids, inf, dst[n:])
+				begs = marks(begs, len(dst)-n, begins)
 				off += len(raw[i+1]) + 1
 				i++
 				continue
@@ -53,12 +58,13 @@ func (d *Detector) words(dst []string, sc *scratch, norm string, ends []int32) [
 		dst = d.repair(dst, w, info.class, repairTypos)
 		if len(dst) == n+1 && dst[n] == w {
 			// Most words: as written, and looked up already.
-			sc.ids, sc.inf, sc.begins = append(sc.ids, info.id), append(sc.inf, info), append(sc.begins, begins)
+			ids, inf, begs = append(ids, info.id), append(inf, info), append(begs, begins)
 		} else {
-			d.lookup(sc, dst[n:])
-			sc.begins = marks(sc.begins, len(dst)-n, begins)
+			ids, inf = d.lookup(ids, inf, dst[n:])
+			begs = marks(begs, len(dst)-n, begins)
 		}
 	}
+	sc.ids, sc.inf, sc.begins = ids, inf, begs
 	return dst
 }
 
@@ -81,13 +87,14 @@ func marks(dst []bool, n int, begins bool) []bool {
 	return dst
 }
 
-// lookup appends what the detector knows of repaired words to sc.ids and
-// sc.inf.
-func (d *Detector) lookup(sc *scratch, ws []string) {
+// lookup appends what the detector knows of repaired words: their numbers
+// in the phrase sets' vocab to ids, all of it to inf.
+func (d *Detector) lookup(ids []int32, inf []wordInfo, ws []string) ([]int32, []wordInfo) {
 	for _, w := range ws {
 		info := d.info(w)
-		sc.ids, sc.inf = append(sc.ids, info.id), append(sc.inf, info)
+		ids, inf = append(ids, info.id), append(inf, info)
 	}
+	return ids, inf
 }
 
 // repair appends the repaired form of one word (possibly several words, for a
@@ -148,7 +155,7 @@ func (d *Detector) repair(dst []string, w string, c wordClass, typos bool) []str
 // "classmates", "counsellors"): a real word, not a typo to repair.
 func (d *Detector) inflected(w string) bool {
 	for _, suf := range []string{"s", "es", "ed", "d", "ing", "er", "ers", "ly", "y"} {
-		if stem, ok := strings.CutSuffix(w, suf); ok && len(stem) >= 3 && (d.known[stem] || d.vocab[stem]) {
+		if stem, ok := strings.CutSuffix(w, suf); ok && len(stem) >= 3 && d.info(stem).class&(classKnown|classVocab) != 0 {
 			return true
 		}
 	}
@@ -173,12 +180,16 @@ func (d *Detector) correct(w string) string {
 	if len(w) >= 7 {
 		max = 2
 	}
-	best, bestD := "", max+1
 	letters := letterSet(w)
-	try := func(cands []target) {
-		for _, c := range cands {
-			if l := len(c.w) - len(w); l > max || l < -max {
-				continue
+	// try returns the nearest of cands, the first as listed among equals.
+	// cands run from the shortest word: only lengths within max of w's are
+	// read.
+	try := func(cands []target) (string, int) {
+		best, bestD, bestRank := "", max+1, int32(0)
+		lo := sort.Search(len(cands), func(i int) bool { return len(cands[i].w) >= len(w)-max })
+		for _, c := range cands[lo:] {
+			if len(c.w) > len(w)+max {
+				break
 			}
 			// Each edit brings in or takes away at most one letter: a word
 			// with more letters the other lacks is too far to measure.
@@ -192,23 +203,30 @@ func (d *Detector) correct(w string) string {
 			if dist == 1 && len(w) < 7 && len(c.w) == len(w) && !swapped(w, c.w) {
 				continue
 			}
-			if dist < bestD {
-				best, bestD = c.w, dist
+			if dist < bestD || dist == bestD && dist <= max && c.rank < bestRank {
+				best, bestD, bestRank = c.w, dist, c.rank
 			}
 		}
+		return best, bestD
 	}
-	try(d.targets[w[0]])
-	// A swap of the first two letters ("lfie") starts with the other letter.
+	best, bestD := try(d.targets[w[0]])
+	// A swap of the first two letters ("lfie") starts with the other letter;
+	// a word starting with w's first letter is preferred at equal distance.
 	if w[1] != w[0] {
-		try(d.targets[w[1]])
+		if b, dist := try(d.targets[w[1]]); dist < bestD {
+			best = b
+		}
 	}
 	return best
 }
 
-// target is a word typos are repaired towards, with its letterSet.
+// target is a word typos are repaired towards, with its letterSet and its
+// place among the targets of its first letter as the lexicons list them,
+// which decides between equally near ones.
 type target struct {
 	w       string
 	letters uint64
+	rank    int32
 }
 
 // letterSet marks the bytes of w in 64 bits (byte mod 64: the letters a to z
@@ -240,18 +258,25 @@ func swapped(a, b string) bool {
 // split reads a run-together word as two or three words, at least one of them
 // a crisis word: "killmyself", "wanttodie", "endmylife".
 func (d *Detector) split(dst []string, w string) ([]string, bool) {
-	word := func(s string) bool { return d.english[s] || d.known[s] || shortWords[s] }
+	// A part is a word when the detector knows it, an English pattern has
+	// it, or it is one of shortWords: one lookup (see wordInfo).
+	const word = classKnown | classEnglish | classShort
 	for i := 2; i <= len(w)-2; i++ {
 		a, b := w[:i], w[i:]
-		if !word(a) {
+		ca := d.info(a).class
+		if ca&word == 0 {
 			continue
 		}
-		if word(b) && (d.english[a] || d.english[b]) {
+		if cb := d.info(b).class; cb&word != 0 && (ca|cb)&classEnglish != 0 {
 			return append(dst, a, b), true
 		}
 		for j := 2; j <= len(b)-2; j++ {
 			b1, b2 := b[:j], b[j:]
-			if word(b1) && word(b2) && (d.english[a] || d.english[b1] || d.english[b2]) && min(len(a), len(b1), len(b2)) >= 2 {
+			c1 := d.info(b1).class
+			if c1&word == 0 {
+				continue
+			}
+			if c2 := d.info(b2).class; c2&word != 0 && (ca|c1|c2)&classEnglish != 0 && min(len(a), len(b1), len(b2)) >= 2 {
 				return append(dst, a, b1, b2), true
 			}
 		}
@@ -260,7 +285,7 @@ func (d *Detector) split(dst []string, w string) ([]string, bool) {
 }
 
 // shortWords may stand inside a run-together word though no pattern lists
-// them alone.
+// them alone (classShort).
 var shortWords = map[string]bool{"to": true, "my": true, "me": true, "i": true, "it": true, "be": true, "im": true, "of": true, "so": true, "all": true}
 
 func isDigits(w string) bool {

@@ -132,3 +132,22 @@ func TestShortWords(t *testing.T) {
 		t.Errorf("a crisis word or a known word reads as unknown: %+v %+v", d.info("die"), d.info("the"))
 	}
 }
+
+// TestCorrectFirstListedAmongEquals: of two targets as near to a typo, the
+// one listed first wins, whatever their lengths (correct reads the targets
+// by length).
+func TestCorrectFirstListedAmongEquals(t *testing.T) {
+	lex := []Lexicon{{Lang: "en", Concepts: map[string][]string{
+		// "aabxde" and "abde" are one edit from "abxde"; "aabxde" comes first.
+		"means": {"abde", "aabxde", "abxdefgh"},
+	}}}
+	d, err := New(lex, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typo, want := range map[string]string{"abxde": "aabxde", "abxdefg": "abxdefgh", "abed": "abde", "zzzzz": ""} {
+		if got := d.correct(typo); got != want {
+			t.Errorf("correct(%q) = %q, want %q", typo, got, want)
+		}
+	}
+}
