@@ -22,6 +22,8 @@ type Bot struct {
 	triage  *triage
 	crisis  *crisis.Detector
 	intents *intents // nil: the matcher and phrase rules alone
+	// languages tells a message in another language, for the fallback's note.
+	languages *languages
 	// afterCrisis remembers, by session hash, the conversations that had a
 	// crisis reply lately (and its language), for the reminder line.
 	afterCrisis *triageMemory
@@ -87,6 +89,11 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 		}
 		b.crisis = det
 	}
+	langs, err := newLanguages(k.Languages)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	b.languages = langs
 	b.afterCrisis = newTriageMemory(triageMemorySize, crisisReminderTTL)
 	b.ownAnswers = ownAnswers(k.Triage)
 	b.matcher = newMatcher(k.Topics, k.Synonyms, k.Stems)
@@ -201,6 +208,20 @@ func (b *Bot) handleText(m Message, ev *Event) Reply {
 		// terminal's escape codes leave "31m").
 		return Reply{Kind: KindFallback, Text: b.message("empty"), Choices: b.menuChoices()}
 	}
+	r := b.understand(m, text, norm, ev)
+	if r.Kind == KindFallback {
+		// Not understood, and perhaps not English: say so in the person's
+		// language.
+		if note := b.languages.note(norm); note != "" {
+			r.Text = note + "\n\n" + r.Text
+		}
+	}
+	return r
+}
+
+// understand answers a message that is no crisis, no answer to the triage
+// and not empty: from the classifier (or the matcher and phrase rules).
+func (b *Bot) understand(m Message, text, norm string, ev *Event) Reply {
 	if b.intents != nil {
 		// A command typed where the platform has no commands ("/start" in the
 		// terminal) is the command.

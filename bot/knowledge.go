@@ -73,6 +73,9 @@ type Knowledge struct {
 	// Stems caches the stems of the words the knowledge base and the
 	// intent examples use ([StemTable]); nil: every word is stemmed.
 	Stems map[string]string
+	// Languages the bot recognises in a message, for a note in the person's
+	// language when it cannot answer; nil: none.
+	Languages []Language
 }
 
 // MessageKeys lists the keys [Knowledge.Messages] must define.

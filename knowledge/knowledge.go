@@ -119,6 +119,7 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 	k.Intents = l.intentModel(fsys)
 	k.Stems = l.stems(fsys)
 	k.Synonyms = l.synonyms(fsys)
+	k.Languages = l.languages(fsys)
 	k.Triage = l.triage(fsys, k.Topics)
 	l.checkTopics(k)
 	<-crisisDone

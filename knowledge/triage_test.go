@@ -70,6 +70,12 @@ outcomes:
 // withTriage is the embedded knowledge base with triage.yaml replaced.
 func withTriage(t *testing.T, triage string) fs.FS {
 	t.Helper()
+	return withFile(t, TriageFile, triage)
+}
+
+// withFile is the embedded knowledge base with one file replaced or added.
+func withFile(t *testing.T, name, data string) fstest.MapFS {
+	t.Helper()
 	m := fstest.MapFS{}
 	err := fs.WalkDir(Embedded(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -82,7 +88,7 @@ func withTriage(t *testing.T, triage string) fs.FS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m[TriageFile] = &fstest.MapFile{Data: []byte(triage)}
+	m[name] = &fstest.MapFile{Data: []byte(data)}
 	return m
 }
 
