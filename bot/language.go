@@ -67,11 +67,12 @@ func (ls *languages) note(norm string) string {
 	// Hindi are one German and one Italian word, not two.
 	seen := map[string]bool{}
 	for w := range strings.FieldsSeq(norm) {
-		if seen[w] {
+		m := ls.marks[w]
+		if m == 0 || seen[w] {
 			continue
 		}
 		seen[w] = true
-		for m := ls.marks[w]; m != 0; m &= m - 1 {
+		for ; m != 0; m &= m - 1 {
 			counts[bits.TrailingZeros32(m)]++
 		}
 	}

@@ -16,9 +16,9 @@ import (
 // another language.
 const LanguagesFile = "languages.yaml"
 
-// minLanguageWords is the fewest words a language may list: with fewer, a
+// minListedWords is the fewest words a language may list: with fewer, a
 // message in it seldom has two of them.
-const minLanguageWords = 10
+const minListedWords = 10
 
 var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 
@@ -61,8 +61,8 @@ func (l *loader) languages(fsys fs.FS) []bot.Language {
 		if lang.Note == "" {
 			answered++
 		}
-		if len(v.Words) < minLanguageWords {
-			l.add(LanguagesFile, val.Line, "language %q lists %d words: it needs at least %d", code, len(v.Words), minLanguageWords)
+		if len(v.Words) < minListedWords {
+			l.add(LanguagesFile, val.Line, "language %q lists %d words: it needs at least %d", code, len(v.Words), minListedWords)
 		}
 		words := map[string]bool{}
 		for _, w := range v.Words {
