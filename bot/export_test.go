@@ -12,3 +12,21 @@ func (b *Bot) MatchTopic(text string) (topic string, confidence float64) {
 	}
 	return first.topic.ID, c1
 }
+
+// IntentProbs returns the classifier's probabilities for text two ways: with
+// the character n-grams of the words it knows summed ahead, as replies are
+// made, and with every feature listed, as in training; and how many n-grams
+// were summed ahead.
+func (b *Bot) IntentProbs(text string) (summed, listed []float64, n int) {
+	in := b.intents
+	norm := textnorm.Normalize(textnorm.Sanitize(text))
+	sc := in.pool.Get().(*intentScratch)
+	defer in.pool.Put(sc)
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, &in.chars)
+	in.model.PredictSummed(sc.acc, sc.n, sc.feat, sc.probs)
+	summed, n = append(summed, sc.probs...), sc.n
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, nil)
+	in.model.Predict(sc.feat, sc.probs)
+	listed = append(listed, sc.probs...)
+	return summed, listed, n
+}

@@ -98,7 +98,7 @@ func New(k Knowledge, opts ...Option) (*Bot, error) {
 	b.ownAnswers = ownAnswers(k.Triage)
 	b.matcher = newMatcher(k.Topics, k.Synonyms, k.Stems)
 	if k.Intents != nil {
-		in, err := newIntents(k.Intents, b.topics)
+		in, err := newIntents(k.Intents, b.topics, b.matcher)
 		if err != nil {
 			return nil, fmt.Errorf("knowledge base: %w", err)
 		}

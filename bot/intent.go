@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/supportbot/supportbot/bot/textclass"
 )
@@ -43,8 +44,42 @@ type intents struct {
 	model   *textclass.Model
 	meta    IntentMeta
 	classes []intentClass // by class index
+	chars   charSums
 	pool    sync.Pool
 }
+
+// charSums hold, for each word the matcher knows, the model's sums of the
+// character n-grams of the word alone (those of " word "): a word of a long
+// message then costs the model only the n-grams it makes with the next word,
+// not all of its own, each a row of a table of a megabyte read from memory.
+// The sums are exact, so the probabilities are Predict's on all the n-grams.
+//
+// A word's row is summed the first time a message holds the word, not at
+// start: summing all of them reads the whole model table from the binary,
+// some 2 ms of a start-up that must stay under 50 ms, for a one-off `ask`
+// whose message holds a few dozen words. The words are the knowledge base's
+// and the training's, so the table stops growing soon after start.
+type charSums struct {
+	model *textclass.Model
+	f     textclass.Featurizer
+	words []string // the matcher's wordList: row r is words[r]'s
+	sums  []int16  // row r is sums[r*C : r*C+C], C the classes
+	n     []uint16 // how many n-grams row r sums
+	// state of row r: empty, being summed (by one goroutine; others list
+	// the word's n-grams meanwhile), or summed. Its atomics order the row's
+	// writes before any reading of it.
+	state []atomic.Uint32
+}
+
+const (
+	rowEmpty uint32 = iota
+	rowBusy
+	rowSummed
+)
+
+// maxSummedWord bounds the words summed ahead: the sum of a word of up to
+// this many bytes fits an int16 (two n-grams a byte, each at most 128).
+const maxSummedWord = 100
 
 type intentClass struct {
 	kind  Kind
@@ -56,11 +91,13 @@ type intentScratch struct {
 	feat  []uint32
 	probs []float64
 	stems []string
+	acc   []int32 // the sums of words' n-grams read from charSums
+	n     int     // how many n-grams acc sums
 }
 
 // newIntents resolves a trained model's classes against the topics; a class the
 // knowledge base does not have is an error (the model is stale).
-func newIntents(m *textclass.Model, topics map[string]*Topic) (*intents, error) {
+func newIntents(m *textclass.Model, topics map[string]*Topic, mt *matcher) (*intents, error) {
 	in := &intents{model: m}
 	if err := json.Unmarshal([]byte(m.Meta), &in.meta); err != nil {
 		return nil, fmt.Errorf("intent model: metadata: %w", err)
@@ -82,8 +119,37 @@ func newIntents(m *textclass.Model, topics map[string]*Topic) (*intents, error) 
 		}
 	}
 	n := len(m.Classes)
-	in.pool.New = func() any { return &intentScratch{probs: make([]float64, n)} }
+	in.pool.New = func() any { return &intentScratch{probs: make([]float64, n), acc: make([]int32, n)} }
+	C, words := len(m.Classes), mt.wordList
+	in.chars = charSums{model: m, f: intentFeaturizer, words: words, sums: make([]int16, len(words)*C), n: make([]uint16, len(words)), state: make([]atomic.Uint32, len(words))}
 	return in, nil
+}
+
+// sum sums row r for the first message that holds its word, and reports
+// whether it is summed: false while another goroutine sums it. feat is
+// working memory, returned for reuse.
+func (cs *charSums) sum(r int, feat []uint32) ([]uint32, bool) {
+	C := len(cs.model.Classes)
+	row := cs.sums[r*C : r*C+C]
+	if !cs.state[r].CompareAndSwap(rowEmpty, rowBusy) {
+		return feat, cs.state[r].Load() == rowSummed
+	}
+	w := cs.words[r]
+	start := len(feat)
+	feat = cs.f.CharsIn(feat, w, 0, len(w)+1)
+	var stack [64]int32
+	acc := stack[:0]
+	if C > len(stack) {
+		acc = make([]int32, 0, C)
+	}
+	acc = acc[:C]
+	cs.model.Sum(acc, feat[start:])
+	for c, x := range acc {
+		row[c] = int16(x)
+	}
+	cs.n[r] = uint16(len(feat) - start)
+	cs.state[r].Store(rowSummed)
+	return feat[:start], true
 }
 
 // intentFeaturizer makes the intent model's word and character features, the
@@ -92,8 +158,10 @@ var intentFeaturizer = textclass.Featurizer{MinN: 3, MaxN: 4}
 
 // intentFeatures are the classifier's inputs for normalised text. The words
 // are analysed once, as the matcher does (typos corrected in place), and serve
-// both the BM25 ranking and the word features.
-func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *intentScratch, norm string) []uint32 {
+// both the BM25 ranking and the word features. With chars, the character
+// n-grams of the words it sums are added to sc.acc (sc.n of them), not
+// listed; without (training, which lists every feature), all are listed.
+func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *intentScratch, norm string, chars *charSums) []uint32 {
 	msc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(msc)
 	first, second, c1, _ := m.analyze(msc, norm)
@@ -109,10 +177,14 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 	}
 	dst = f.Words(dst, sc.stems)
 	text := norm
-	if len(text) > 1000 {
-		text = text[:1000]
+	if len(text) > maxCharText {
+		text = text[:maxCharText]
 	}
-	dst = f.Chars(dst, text)
+	if chars == nil {
+		dst = f.Chars(dst, text)
+	} else {
+		dst = chars.add(dst, sc, text, msc.words)
+	}
 	// What the BM25 ranking over the curated topics says, as evidence.
 	if first.topic != nil {
 		b := int(c1 * 10)
@@ -125,6 +197,58 @@ func (m *matcher) intentFeatures(dst []uint32, f textclass.Featurizer, sc *inten
 	}
 	if n := len(msc.ws); n <= 3 {
 		dst = append(dst, textclass.Feature("len:"+strconv.Itoa(n)))
+	}
+	return dst
+}
+
+// maxCharText is how much of a message (bytes) the classifier reads the
+// character n-grams of.
+const maxCharText = 1000
+
+// add is [textclass.Featurizer.Chars] of text for a model whose words' sums
+// cs holds: a word the matcher knew as it is (infos, by word of text, as
+// analyze read them) adds its sums to sc.acc and lists only the n-grams that
+// reach into the next word; any other word lists all of its own. Positions
+// are those of [textclass.Featurizer.CharsIn]: word k begins after the space
+// at position from, and its n-grams begin from there to the space after it.
+// The last word's run to the end of the text, which may cut it short.
+func (cs *charSums) add(dst []uint32, sc *intentScratch, text string, infos []wordInfo) []uint32 {
+	f, C := cs.f, len(sc.acc)
+	clear(sc.acc)
+	sc.n = 0
+	from, k := 0, 0
+	for from <= len(text) {
+		end := strings.IndexByte(text[from:], ' ')
+		if end < 0 {
+			// The last word: its n-grams to the end space, none of the next.
+			return f.CharsIn(dst, text, from, len(text)+2)
+		}
+		if end == 0 {
+			// Two spaces, which normalised text never holds; were it to,
+			// textnorm.Words skips the empty word, and so does k.
+			dst = f.CharsIn(dst, text, from, from+1)
+			from++
+			continue
+		}
+		to := from + end + 1 // the space after the word
+		if k < len(infos) && infos[k].chars > 0 {
+			r := int(infos[k].chars - 1)
+			ok := cs.state[r].Load() == rowSummed
+			if !ok {
+				dst, ok = cs.sum(r, dst)
+			}
+			if ok {
+				for c, x := range cs.sums[r*C : r*C+C] {
+					sc.acc[c] += int32(x)
+				}
+				sc.n += int(cs.n[r])
+				dst = f.Across(dst, text, from, to)
+				from, k = to, k+1
+				continue
+			}
+		}
+		dst = f.CharsIn(dst, text, from, to)
+		from, k = to, k+1
 	}
 	return dst
 }
@@ -182,8 +306,8 @@ func (b *Bot) classify(norm string) intentDecision {
 	in := b.intents
 	sc := in.pool.Get().(*intentScratch)
 	defer in.pool.Put(sc)
-	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm)
-	in.model.Predict(sc.feat, sc.probs)
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, &in.chars)
+	in.model.PredictSummed(sc.acc, sc.n, sc.feat, sc.probs)
 	return in.decide(sc.probs)
 }
 

@@ -126,7 +126,7 @@ func TrainIntents(k Knowledge, examples []IntentExample, inputs string) (*textcl
 	var voices []string
 	for i, e := range examples {
 		norm := textnorm.Normalize(textnorm.Sanitize(e.Text))
-		rows[i] = textclass.Example{Features: slices.Clone(m.intentFeatures(nil, f, sc, norm)), Class: classIdx[e.Intent]}
+		rows[i] = textclass.Example{Features: slices.Clone(m.intentFeatures(nil, f, sc, norm, nil)), Class: classIdx[e.Intent]}
 		if e.Voice != "curated" && !slices.Contains(voices, e.Voice) {
 			voices = append(voices, e.Voice)
 		}

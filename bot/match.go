@@ -72,6 +72,7 @@ type matcher struct {
 	// [wordInfo]): most words of a message are one lookup here instead of
 	// six in the maps above.
 	words       map[string]wordInfo
+	wordList    []string        // the words of words a classifier may sum ahead, by wordInfo.chars-1
 	phraseStart map[string]bool // first words of phrase2 and phrase3
 	// generic holds the terms of a message that only names the two kinds of
 	// group ("support group or group therapy?"): they occur in nearly every
@@ -254,8 +255,14 @@ func newMatcher(topics []Topic, synonyms [][]string, stems map[string]string) *m
 	}
 	// Last, when every map readWord reads is complete.
 	m.words = make(map[string]wordInfo, len(m.stemmed))
+	m.wordList = make([]string, 0, len(m.stemmed))
 	for w := range m.stemmed {
-		m.words[w] = m.readWord(w)
+		info := m.readWord(w)
+		if len(w) <= maxSummedWord {
+			m.wordList = append(m.wordList, w)
+			info.chars = int32(len(m.wordList))
+		}
+		m.words[w] = info
 	}
 	m.generic = map[int32]bool{}
 	for _, w := range genericWords {
@@ -372,6 +379,10 @@ type wordInfo struct {
 	term    int32  // its term outside a phrase, or -1 for none
 	stop    bool
 	phrase  bool // it may start a two- or three-word synonym phrase
+	// chars is the row of the classifier's sums of the word's character
+	// n-grams (charSums), plus one: the word's place in the matcher's
+	// wordList. 0: none, so all are listed.
+	chars int32
 }
 
 // readWord reads one word: corrected if it is no word of the knowledge base

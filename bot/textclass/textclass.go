@@ -171,10 +171,32 @@ func (m *Model) Predict(features []uint32, probs []float64) int {
 	} else {
 		acc = make([]int32, C)
 	}
+	return m.PredictSummed(acc, 0, features, probs)
+}
+
+// Sum adds the weights of features to acc, one sum per class in the model's
+// integer units. A caller that meets the same group of features often (the
+// character n-grams of a common word) can sum it once and hand the sums to
+// [Model.PredictSummed].
+func (m *Model) Sum(acc []int32, features []uint32) {
+	if len(acc) != len(m.Classes) {
+		panic("textclass: Sum needs one sum per class")
+	}
+	m.sum(acc, features)
+}
+
+// PredictSummed is [Model.Predict] for n features whose weights acc holds
+// already (from [Model.Sum]) and the features listed: the same answer as
+// Predict on all of them. acc is used up.
+func (m *Model) PredictSummed(acc []int32, n int, features []uint32, probs []float64) int {
+	C := len(m.Classes)
+	if len(acc) != C {
+		panic("textclass: PredictSummed needs one sum per class")
+	}
 	m.sum(acc, features)
 	val := 0.0
-	if len(features) > 0 {
-		val = float64(m.scale) / math.Sqrt(float64(len(features)))
+	if n += len(features); n > 0 {
+		val = float64(m.scale) / math.Sqrt(float64(n))
 	}
 	best := 0
 	for c := 0; c < C; c++ {

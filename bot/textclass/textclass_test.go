@@ -183,6 +183,27 @@ func TestPredictSums(t *testing.T) {
 	}
 }
 
+// TestPredictSummed: features summed ahead in pieces with Sum, then handed to
+// PredictSummed with the rest listed, give Predict's probabilities on all of
+// them, bit for bit.
+func TestPredictSummed(t *testing.T) {
+	for _, classes := range []int{2, 28, 70} {
+		m, features := benchModel(classes)
+		want := make([]float64, classes)
+		m.Predict(features, want)
+		for _, cut := range []int{0, 1, 60, len(features)} {
+			acc := make([]int32, classes)
+			m.Sum(acc, features[:cut/2])
+			m.Sum(acc, features[cut/2:cut])
+			got := make([]float64, classes)
+			m.PredictSummed(acc, cut, features[cut:], got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%d classes, %d summed ahead: %v, want %v", classes, cut, got, want)
+			}
+		}
+	}
+}
+
 // TestCharsInside holds Chars, which reads the inside of a text without
 // testing where each byte comes from, to the n-grams of the text with its
 // end spaces written out.
