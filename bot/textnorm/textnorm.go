@@ -38,9 +38,18 @@ func Sanitize(s string) string {
 		return s
 	}
 	if isASCIIText(s[i:]) {
-		// Most messages with a control byte are ASCII with line breaks: the
-		// same as the rune mapping below, copying the runs between control
-		// bytes whole.
+		// Most messages with a control byte are ASCII with line breaks,
+		// which are kept: such a message is its own sanitised form, and a
+		// pasted letter of many paragraphs is not copied.
+		j := i
+		for j < len(s) && s[j] == '\n' {
+			j = plainUntil(s, j+1)
+		}
+		if j == len(s) {
+			return s
+		}
+		// Others: the same as the rune mapping below, copying the runs
+		// between control bytes whole.
 		var b strings.Builder
 		b.Grow(len(s))
 		start := 0

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/transform"
 )
@@ -115,6 +116,28 @@ func TestSanitizeASCII(t *testing.T) {
 		}
 		if got, want := Sanitize(string(b)), byRunes(string(b)); got != want {
 			t.Fatalf("Sanitize(%q) = %q, want %q", b, got, want)
+		}
+	}
+}
+
+// TestSanitizeKeepsLineBreaks: a message whose only control bytes are line
+// breaks is its own sanitised form, handed back without a copy (a pasted
+// letter of many paragraphs); one more control byte anywhere, and it is
+// sanitised as before.
+func TestSanitizeKeepsLineBreaks(t *testing.T) {
+	for _, in := range []string{"\n", "a\n", "\nb", "line one\nline two\n\nline three, a bit longer than eight bytes\n"} {
+		if got := Sanitize(in); got != in || unsafe.StringData(got) != unsafe.StringData(in) {
+			t.Errorf("Sanitize(%q) = %q, a copy or changed", in, got)
+		}
+		for _, c := range []string{"\t", "\r", "\x00", "\x7f"} {
+			for _, at := range []int{0, len(in) / 2, len(in)} {
+				mixed := in[:at] + c + in[at:]
+				want := strings.ReplaceAll(strings.ReplaceAll(mixed, "\t", " "), "\r", " ")
+				want = strings.ReplaceAll(strings.ReplaceAll(want, "\x00", ""), "\x7f", "")
+				if got := Sanitize(mixed); got != want {
+					t.Errorf("Sanitize(%q) = %q, want %q", mixed, got, want)
+				}
+			}
 		}
 	}
 }
