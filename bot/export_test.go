@@ -22,11 +22,9 @@ func (b *Bot) IntentProbs(text string) (summed, listed []float64, n int) {
 	norm := textnorm.Normalize(textnorm.Sanitize(text))
 	sc := in.pool.Get().(*intentScratch)
 	defer in.pool.Put(sc)
-	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, &in.chars)
-	in.model.PredictSummed(sc.acc, sc.n, sc.feat, sc.probs)
+	b.predict(sc, norm, &in.chars)
 	summed, n = append(summed, sc.probs...), sc.n
-	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, nil)
-	in.model.Predict(sc.feat, sc.probs)
+	b.predict(sc, norm, nil)
 	listed = append(listed, sc.probs...)
 	return summed, listed, n
 }

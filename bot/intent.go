@@ -137,12 +137,7 @@ func (cs *charSums) sum(r int, feat []uint32) ([]uint32, bool) {
 	w := cs.words[r]
 	start := len(feat)
 	feat = cs.f.CharsIn(feat, w, 0, len(w)+1)
-	var stack [64]int32
-	acc := stack[:0]
-	if C > len(stack) {
-		acc = make([]int32, 0, C)
-	}
-	acc = acc[:C]
+	acc := make([]int32, C) // once a word for the process's life
 	cs.model.Sum(acc, feat[start:])
 	for c, x := range acc {
 		row[c] = int16(x)
@@ -306,9 +301,21 @@ func (b *Bot) classify(norm string) intentDecision {
 	in := b.intents
 	sc := in.pool.Get().(*intentScratch)
 	defer in.pool.Put(sc)
-	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, &in.chars)
-	in.model.PredictSummed(sc.acc, sc.n, sc.feat, sc.probs)
+	b.predict(sc, norm, &in.chars)
 	return in.decide(sc.probs)
+}
+
+// predict writes the class probabilities of normalised text into sc.probs:
+// with chars, from the known words' sums of n-grams, as replies are made;
+// without, from every feature listed, as in training.
+func (b *Bot) predict(sc *intentScratch, norm string, chars *charSums) {
+	in := b.intents
+	sc.feat = b.matcher.intentFeatures(sc.feat[:0], intentFeaturizer, sc, norm, chars)
+	if chars == nil {
+		in.model.Predict(sc.feat, sc.probs)
+		return
+	}
+	in.model.PredictSummed(sc.acc, sc.n, sc.feat, sc.probs)
 }
 
 // intentReply turns a decision into a reply.
