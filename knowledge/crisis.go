@@ -188,7 +188,7 @@ func (l *loader) detector(lex []crisis.Lexicon, m *crisis.Model) *crisis.Detecto
 // crisisModel reads the learned layer. A knowledge base without one runs on
 // its lexicons alone; one whose training files changed since the model was
 // made is reported, so the curator retrains (`go generate ./knowledge`).
-func (l *loader) crisisModel(fsys fs.FS, lex []crisis.Lexicon) *crisis.Model {
+func (l *loader) crisisModel(fsys fs.FS) *crisis.Model {
 	return readOptional(l, fsys, CrisisModel, crisis.LoadModel)
 }
 

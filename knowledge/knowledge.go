@@ -106,13 +106,17 @@ func load(fsys fs.FS) (bot.Knowledge, Problems) {
 		model    *crisis.Model
 		detector *crisis.Detector
 	)
-	crisisDone := make(chan struct{})
+	// The learned layer's model is read here, not there: it does not depend
+	// on the lexicons, and the rest is the shorter of the two.
+	modelDone, crisisDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(crisisDone)
 		lexicons = cl.lexicons(fsys)
-		model = cl.crisisModel(fsys, lexicons)
+		<-modelDone
 		detector = cl.detector(lexicons, model)
 	}()
+	model = l.crisisModel(fsys)
+	close(modelDone)
 	k.Topics = l.topics(fsys)
 	k.Messages = l.messages(fsys)
 	k.Crisis = l.crisis(fsys)

@@ -24,6 +24,7 @@ package crisis
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -169,19 +170,15 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		if lx.Lang == "en" {
 			for _, ps := range lx.Signals {
 				for _, p := range ps {
-					for _, w := range strings.Fields(normPattern(p)) {
-						for _, a := range strings.Split(w, "|") {
-							english[a] = true
-						}
+					for a := range alternatives(normPattern(p)) {
+						english[a] = true
 					}
 				}
 			}
 			for _, ps := range lx.Concepts {
 				for _, p := range ps {
-					for _, w := range strings.Fields(normPattern(p)) {
-						for _, a := range strings.Split(w, "|") {
-							english[a] = true
-						}
+					for a := range alternatives(normPattern(p)) {
+						english[a] = true
 					}
 				}
 			}
@@ -205,15 +202,18 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		lang := lx.Lang
 		for _, name := range sortedKeys(lx.Signals) {
 			for _, p := range lx.Signals[name] {
-				if lang != "en" && allIn(english, normPattern(p)) {
+				// Normalised once: another language's pattern is rarely plain
+				// already, and normalising it is most of what reading it costs.
+				n := normPattern(p)
+				if lang != "en" && allIn(english, n) {
 					continue
 				}
-				d.addPattern(&srcs, p, entry{kind: kindSignal, name: name, lang: lang})
+				d.addPattern(&srcs, p, n, entry{kind: kindSignal, name: name, lang: lang})
 			}
 		}
 		for _, name := range sortedKeys(lx.Concepts) {
 			for _, p := range lx.Concepts[name] {
-				d.addPattern(&srcs, p, entry{kind: kindConcept, name: name, lang: lang})
+				d.addPattern(&srcs, p, normPattern(p), entry{kind: kindConcept, name: name, lang: lang})
 			}
 		}
 		for _, p := range lx.Benign {
@@ -228,11 +228,9 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 				continue
 			}
 			benign = append(benign, n)
-			for _, f := range strings.Fields(n) {
-				for _, a := range strings.Split(f, "|") {
-					if !strings.HasPrefix(a, "~") {
-						d.benignWord[strings.TrimSuffix(a, "*")] = true
-					}
+			for a := range alternatives(n) {
+				if !strings.HasPrefix(a, "~") {
+					d.benignWord[strings.TrimSuffix(a, "*")] = true
 				}
 			}
 		}
@@ -278,12 +276,10 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		if e.lang != "en" || (e.kind == kindConcept && !fuzzyConcepts[e.name]) {
 			continue
 		}
-		for _, f := range strings.Fields(src) {
-			for _, w := range strings.Split(f, "|") {
-				if len(w) >= 4 && isASCIIWord(w) && !isTarget[w] {
-					isTarget[w] = true
-					fuzzy[w[0]] = append(fuzzy[w[0]], w)
-				}
+		for w := range alternatives(src) {
+			if len(w) >= 4 && isASCIIWord(w) && !isTarget[w] {
+				isTarget[w] = true
+				fuzzy[w[0]] = append(fuzzy[w[0]], w)
 			}
 		}
 	}
@@ -295,12 +291,13 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 			if first := skeletonFirst[d.entries[i].name]; first != (pass == 0) {
 				continue
 			}
-			for _, f := range strings.Fields(src) {
-				for _, w := range strings.Split(f, "|") {
-					if s := skeleton(w); len(s) >= 2 && len(w) >= 3 && isASCIIWord(w) && english[w] {
-						if _, dup := d.skel[s]; !dup {
-							d.skel[s] = w
-						}
+			for w := range alternatives(src) {
+				if len(w) < 3 || !english[w] || !isASCIIWord(w) {
+					continue
+				}
+				if s := skeleton(w); len(s) >= 2 {
+					if _, dup := d.skel[s]; !dup {
+						d.skel[s] = w
 					}
 				}
 			}
@@ -334,7 +331,12 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 		info.class |= c
 		d.class[w] = info
 	}
-	for set, c := range map[*map[string]bool]wordClass{&d.known: classKnown, &d.english: classEnglish, &d.vocab: classVocab, &d.benignWord: classBenign} {
+	// The model's words are most of them, and the map is empty yet: stored
+	// without reading first.
+	for w := range d.known {
+		d.class[w] = wordInfo{class: classKnown}
+	}
+	for set, c := range map[*map[string]bool]wordClass{&d.english: classEnglish, &d.vocab: classVocab, &d.benignWord: classBenign} {
 		for w, ok := range *set {
 			if ok {
 				mark(w, c)
@@ -516,11 +518,9 @@ func (d *Detector) lifeWords(lexicons []Lexicon) {
 // ~1 go|carry" gives "cant", "go", "carry"), without its gaps ("~1").
 func patternWords(pattern string) []string {
 	var out []string
-	for _, w := range strings.Fields(pattern) {
-		for _, a := range strings.Split(w, "|") {
-			if !strings.HasPrefix(a, "~") {
-				out = append(out, a)
-			}
+	for a := range alternatives(pattern) {
+		if !strings.HasPrefix(a, "~") {
+			out = append(out, a)
 		}
 	}
 	return out
@@ -528,39 +528,50 @@ func patternWords(pattern string) []string {
 
 // allIn reports whether every word of a normalised pattern is in set.
 func allIn(set map[string]bool, pattern string) bool {
-	for _, a := range patternWords(pattern) {
-		if !set[a] {
+	for a := range alternatives(pattern) {
+		if !strings.HasPrefix(a, "~") && !set[a] {
 			return false
 		}
 	}
 	return pattern != ""
 }
 
-// addPattern normalises a lexicon pattern and files it under e.
-func (d *Detector) addPattern(srcs *[]string, p string, e entry) {
+// alternatives yields every alternative of every word of a normalised
+// pattern, gaps included ("cant ~1 go|carry*": "cant", "~1", "go",
+// "carry*"), without the slices strings.Fields and strings.Split would
+// make: New reads some 4,000 patterns at every start.
+func alternatives(pattern string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		start := 0
+		for i := 0; i <= len(pattern); i++ {
+			if i == len(pattern) || pattern[i] == ' ' || pattern[i] == '|' {
+				if i > start && !yield(pattern[start:i]) {
+					return
+				}
+				start = i + 1
+			}
+		}
+	}
+}
+
+// addPattern files a lexicon pattern p, normalised as n, under e.
+func (d *Detector) addPattern(srcs *[]string, p, n string, e entry) {
 	if isCJK(p) {
 		if t := compactCJK(p); t != "" {
 			d.cjk = append(d.cjk, cjkEntry{entry: e, text: t})
 		}
 		return
 	}
-	n := normPattern(p)
 	if n == "" {
 		return
 	}
-	for _, f := range strings.Fields(n) {
-		if strings.HasPrefix(f, "~") {
+	for w := range alternatives(n) {
+		if strings.HasPrefix(w, "~") {
 			continue
 		}
-		for _, w := range strings.Split(f, "|") {
-			d.vocab[strings.TrimSuffix(w, "*")] = true
-		}
-	}
-	for _, f := range strings.Fields(n) {
-		for _, w := range strings.Split(f, "|") {
-			if d.neg[w] {
-				e.negates = true
-			}
+		d.vocab[strings.TrimSuffix(w, "*")] = true
+		if d.neg[w] {
+			e.negates = true
 		}
 	}
 	*srcs = append(*srcs, n)

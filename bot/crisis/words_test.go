@@ -3,6 +3,7 @@ package crisis
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/supportbot/supportbot/bot/textnorm"
@@ -148,6 +149,27 @@ func TestCorrectFirstListedAmongEquals(t *testing.T) {
 	for typo, want := range map[string]string{"abxde": "aabxde", "abxdefg": "abxdefgh", "abed": "abde", "zzzzz": ""} {
 		if got := d.correct(typo); got != want {
 			t.Errorf("correct(%q) = %q, want %q", typo, got, want)
+		}
+	}
+}
+
+// TestAlternatives: New reads a pattern's words with alternatives, not
+// strings.Fields and strings.Split; it must give what they gave.
+func TestAlternatives(t *testing.T) {
+	for _, p := range []string{"", "die", "cant ~1 go|carry*", "want|wanna to die|dy*", "[number] pills", "a|b|c d"} {
+		var want []string
+		for _, f := range strings.Fields(p) {
+			want = append(want, strings.Split(f, "|")...)
+		}
+		if got := slices.Collect(alternatives(p)); !slices.Equal(got, want) {
+			t.Errorf("alternatives(%q) = %q, want %q", p, got, want)
+		}
+	}
+	// allIn stops at the first word not in the set, gaps aside.
+	set := map[string]bool{"want": true, "die": true}
+	for p, want := range map[string]bool{"want ~2 die": true, "want|wish ~2 die": false, "": false} {
+		if got := allIn(set, p); got != want {
+			t.Errorf("allIn(%q) = %v, want %v", p, got, want)
 		}
 	}
 }
