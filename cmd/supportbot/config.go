@@ -218,6 +218,7 @@ func (e *env) loadKnowledge() (bot.Knowledge, error) {
 
 // newBot loads the knowledge base and builds the core.
 func (e *env) newBot(opts ...bot.Option) (*bot.Bot, error) {
+	defer started()
 	k, err := e.loadKnowledge()
 	if err != nil {
 		return nil, err

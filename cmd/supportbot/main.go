@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	holdGCWhileStarting(os.Getenv)
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "supportbot:", err)
 		os.Exit(1)
