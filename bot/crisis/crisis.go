@@ -725,7 +725,7 @@ func (d *Detector) CheckNormalized(raw, norm string, ends []int32) Finding {
 
 func (d *Detector) check(sc *scratch, raw, norm string, ends []int32) Finding {
 	// Scanned once: emoji and scripts without spaces are both beyond ASCII.
-	ascii := isASCII(raw)
+	ascii := textnorm.IsASCII(raw)
 	if len(d.emoji) > 0 && !ascii {
 		// Only a message with something the normaliser dropped can hold one.
 		if r := d.readEmoji(raw); r != raw {
@@ -1037,15 +1037,6 @@ func isCJK(s string) bool {
 		}
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 func isCJKRune(r rune) bool {

@@ -37,7 +37,7 @@ func Sanitize(s string) string {
 	if i == len(s) {
 		return s
 	}
-	if isASCIIText(s[i:]) {
+	if IsASCII(s[i:]) {
 		// Most messages with a control byte are ASCII with line breaks,
 		// which are kept: such a message is its own sanitised form, and a
 		// pasted letter of many paragraphs is not copied.
@@ -161,7 +161,7 @@ func NormalizeSentences(s string, ends []int32) (string, []int32) {
 // normalize is Normalize, and with sentences NormalizeSentences. The
 // sentences cost nothing per word, only where a sentence ends.
 func normalize(s string, ends []int32, sentences bool) (string, []int32) {
-	if !isASCIIText(s) {
+	if !IsASCII(s) {
 		if t, _, err := transform.String(foldAccents, s); err == nil {
 			s = t
 		}
@@ -298,8 +298,9 @@ var lowerOrDigit = func() (t [256]bool) {
 	return t
 }()
 
-// isASCIIText reports whether s is all ASCII, eight bytes at a time.
-func isASCIIText(s string) bool {
+// IsASCII reports whether s is all ASCII, eight bytes at a time: a long
+// message is asked this more than once.
+func IsASCII(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		x := word64(s, i)

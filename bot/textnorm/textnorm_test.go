@@ -164,7 +164,7 @@ func TestNormalizeAsByBytes(t *testing.T) {
 // normalizeByBytes is Normalize as it was before it tested a word's second
 // byte for a URL.
 func normalizeByBytes(s string) string {
-	if !isASCIIText(s) {
+	if !IsASCII(s) {
 		if t, _, err := transform.String(foldAccents, s); err == nil {
 			s = t
 		}
@@ -334,6 +334,26 @@ func TestNormalizeSentences(t *testing.T) {
 		}
 		if !slices.Equal(starts, tc.starts) {
 			t.Errorf("NormalizeSentences(%q): sentences start at words %v (ends %v), want %v", tc.in, starts, ends, tc.starts)
+		}
+	}
+}
+
+// TestIsASCII: a byte of 0x80 or more anywhere, in a word of eight or in the
+// tail after the last one, makes text not ASCII.
+func TestIsASCII(t *testing.T) {
+	for n := range 20 {
+		s := []byte(strings.Repeat("a", n))
+		if !IsASCII(string(s)) {
+			t.Errorf("%d plain bytes: not ASCII", n)
+		}
+		for i := range n {
+			for _, c := range []byte{0x80, 0xc3, 0xff} {
+				b := slices.Clone(s)
+				b[i] = c
+				if IsASCII(string(b)) {
+					t.Errorf("byte %#x at %d of %d: ASCII", c, i, n)
+				}
+			}
 		}
 	}
 }
