@@ -357,3 +357,31 @@ func TestIsASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsBySpaces: Words, eight bytes at a time, splits as a byte loop
+// does, wherever the spaces fall against the words of eight, with spaces
+// doubled or at either end (normalised text has none, but Words must not
+// care), and beside bytes one off a space ('!', 0x1f) and past ASCII.
+func TestWordsBySpaces(t *testing.T) {
+	oracle := func(s string) []string {
+		var out []string
+		for _, w := range strings.Split(s, " ") {
+			if w != "" {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	alphabet := []string{"a", "b", " ", " ", "!", "\x1f", "\xa0", "é", "0"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := range 2000 {
+		var b strings.Builder
+		for range n % 40 {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		if got, want := Words(nil, s), oracle(s); !slices.Equal(got, want) {
+			t.Fatalf("Words(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
