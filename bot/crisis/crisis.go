@@ -167,15 +167,11 @@ func New(lexicons []Lexicon, m *Model) (*Detector, error) {
 	// sentence.
 	english := map[string]bool{}
 	for _, lx := range lexicons {
-		if lx.Lang == "en" {
-			for _, ps := range lx.Signals {
-				for _, p := range ps {
-					for a := range alternatives(normPattern(p)) {
-						english[a] = true
-					}
-				}
-			}
-			for _, ps := range lx.Concepts {
+		if lx.Lang != "en" {
+			continue
+		}
+		for _, group := range []map[string][]string{lx.Signals, lx.Concepts} {
+			for _, ps := range group {
 				for _, p := range ps {
 					for a := range alternatives(normPattern(p)) {
 						english[a] = true
